@@ -1,0 +1,984 @@
+// Code generation: the resolved AST becomes the body of one JS function per module, plus a
+// source map. Expressions are built as strings carrying position markers (\u0001id\u0002) that
+// the final pass turns into source-map mappings, so mappings cost one scan of the output.
+import type * as A from './ast.js';
+import type { Binding, Scope, ScopeResult, Sym } from './scope.js';
+import { jsIdent } from './scope.js';
+
+const M0 = '\u0001', M1 = '\u0002';
+
+export interface FunctionInfo {
+  /** Qualified name as tracebacks print it. */
+  name: string;
+  line: number;
+  endLine: number;
+  /** Module-level names the function (or a function nested in it) reads. */
+  reads: string[];
+}
+
+export interface CodegenResult {
+  /** The module function's source: `function $module($rt, $b, $m, $imp) {...}` */
+  body: string;
+  /** Generated positions (0-based line, column) mapped to source (1-based line, 0-based column). */
+  mappings: { gl: number; gc: number; ol: number; oc: number }[];
+  functions: FunctionInfo[];
+  imports: string[];
+  exports: string[];
+}
+
+/** Runtime helpers hoisted into locals at the top of every module (`$add` for `$rt.add`). */
+const HELPERS = ['add', 'sub', 'mul', 'truediv', 'floordiv', 'mod', 'pow', 'lshift', 'rshift', 'bitand', 'bitor', 'bitxor',
+  'matmul', 'iop', 'neg', 'pos', 'invert', 'truthy', 'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'is', 'contains', 'getitem',
+  'setitem', 'delitem', 'slice', 'iter', 'toArray', 'unpack', 'rangeArg', 'tuple', 'dict', 'dictSpread', 'set', 'fmt',
+  'call', 'callKw', 'callAttr', 'callAttrKw', 'kwSpread', 'fn', 'fnx', 'bindArgs', 'argError', 'getattr', 'attrLoad',
+  'setattr', 'delattr', 'makeClass', 'superOf', 'raise', 'caught', 'excMatch', 'excValue', 'assertFail', 'nameError',
+  'unboundLocal', 'checkBound', 'withEnter', 'withExit', 'yieldFrom', 'newNamespace', 'nsAssign', 'float', 'big', 'next'];
+
+const BINOP_FN: Record<A.BinOperator, string> = {
+  '+': '$add', '-': '$sub', '*': '$mul', '/': '$truediv', '//': '$floordiv', '%': '$mod', '**': '$pow',
+  '<<': '$lshift', '>>': '$rshift', '&': '$bitand', '|': '$bitor', '^': '$bitxor', '@': '$matmul',
+};
+const CMP_FN: Record<string, string> = { '<': '$lt', '<=': '$le', '>': '$gt', '>=': '$ge', '==': '$eq', '!=': '$ne' };
+
+interface FnCtx {
+  scope: Scope;
+  /** JS name of the instance inside a method (self or $this), else null. */
+  self: string | null;
+  /** JS name of the class cell for zero-argument super(). */
+  classCell: string | null;
+  temps: number;
+  maxTemps: number;
+  /** Names definitely assigned at this point (for unbound-name checks). */
+  assigned: Set<Sym>;
+  /** Labels of enclosing loops: the label to break to when the loop has an else clause. */
+  loops: { breakLabel: string | null }[];
+  /** The JS variable holding the exception of each enclosing except handler (for bare raise). */
+  excVars: string[];
+  info: FunctionInfo | null;
+  isGenerator: boolean;
+  /** The class-namespace variable when generating a class body. */
+  ns: string | null;
+}
+
+export function generate(mod: A.Module, sc: ScopeResult, moduleName: string): CodegenResult {
+  return new Gen(sc, moduleName).module(mod);
+}
+
+class Gen {
+  private positions: number[] = []; // pairs of (line, col)
+  private consts: string[] = [];
+  private constIndex = new Map<string, string>();
+  private uid = 0;
+  private fc!: FnCtx;
+  private functions: FunctionInfo[] = [];
+  private fnStack: FunctionInfo[] = [];
+  private imports = new Set<string>();
+  private usedHelpers = new Set<string>();
+
+  constructor(private sc: ScopeResult, private moduleName: string) {}
+
+  // --- utilities ----------------------------------------------------------------------------
+
+  private mark(n: A.Range): string {
+    const id = this.positions.length >> 1;
+    this.positions.push(n.line, n.col);
+    return M0 + id + M1;
+  }
+  private id(prefix: string): string { return `$${prefix}${this.uid++}`; }
+  private temp(): string {
+    const t = `$t${this.fc.temps++}`;
+    if (this.fc.temps > this.fc.maxTemps) this.fc.maxTemps = this.fc.temps;
+    return t;
+  }
+  private releaseTemps(n: number): void { this.fc.temps = n; }
+  private h(name: string): string { this.usedHelpers.add(name); return '$' + name; }
+  private constant(code: string): string {
+    let c = this.constIndex.get(code);
+    if (!c) { c = `$c${this.consts.length}`; this.consts.push(`const ${c} = ${code};`); this.constIndex.set(code, c); }
+    return c;
+  }
+
+  // --- module -------------------------------------------------------------------------------
+
+  module(mod: A.Module): CodegenResult {
+    const scope = this.sc.module;
+    this.fc = this.newCtx(scope, null, null, null);
+    const body = this.block(mod.body, 1);
+    const globals = [...scope.symbols.values()];
+    let head = '';
+    head += `const {${HELPERS.filter(x => this.usedHelpers.has(x)).map(x => `${x}: $${x}`).join(', ')}} = $rt;\n`;
+    if (globals.length) head += `let ${globals.map(s => s.jsName).join(', ')};\n`;
+    if (globals.length) {
+      // module attributes read and write the module's variables
+      head += `Object.defineProperties($m, {${globals.map(s => `$${s.name}: {get() { return ${s.jsName}; }, set($v) { ${s.jsName} = $v; }, enumerable: true, configurable: true}`).join(', ')}});\n`;
+    }
+    if (scope.hasStarImport) head += `const $star = Object.create(null);\n`;
+    if (this.fc.maxTemps) head += `let ${Array.from({ length: this.fc.maxTemps }, (_, i) => `$t${i}`).join(', ')};\n`;
+    const text = `function $module($rt, $b, $m, $imp) {\n${head}${this.consts.join('\n')}${this.consts.length ? '\n' : ''}${body}}`;
+    return this.finish(text, globals.filter(s => !s.name.startsWith('_')).map(s => s.name));
+  }
+
+  private finish(text: string, exports: string[]): CodegenResult {
+    const mappings: CodegenResult['mappings'] = [];
+    let out = '';
+    let line = 0, lineStart = 0, pos = 0;
+    for (;;) {
+      const i = text.indexOf(M0, pos);
+      const chunk = i < 0 ? text.slice(pos) : text.slice(pos, i);
+      // count newlines in the chunk
+      let nl = chunk.indexOf('\n');
+      const base = out.length;
+      while (nl >= 0) { line++; lineStart = base + nl + 1; nl = chunk.indexOf('\n', nl + 1); }
+      out += chunk;
+      if (i < 0) break;
+      const j = text.indexOf(M1, i);
+      const id = +text.slice(i + 1, j);
+      mappings.push({ gl: line, gc: out.length - lineStart, ol: this.positions[id * 2]!, oc: this.positions[id * 2 + 1]! });
+      pos = j + 1;
+    }
+    return { body: out, mappings, functions: this.functions, imports: [...this.imports], exports };
+  }
+
+  private newCtx(scope: Scope, self: string | null, classCell: string | null, info: FunctionInfo | null): FnCtx {
+    return { scope, self, classCell, temps: 0, maxTemps: 0, assigned: new Set(), loops: [], excVars: [], info, isGenerator: scope.isGenerator, ns: null };
+  }
+
+  // --- statements ---------------------------------------------------------------------------
+
+  private block(body: A.Stmt[], ind: number): string {
+    let s = '';
+    for (const st of body) s += this.stmt(st, ind);
+    return s;
+  }
+
+  private stmt(s: A.Stmt, ind: number): string {
+    const pad = '  '.repeat(ind);
+    const t0 = this.fc.temps;
+    const m = this.mark(s);
+    let out: string;
+    switch (s.kind) {
+      case 'ExprStmt': out = `${pad}${m}${this.expr(s.value)};\n`; break;
+      case 'Assign': out = this.assign(s, pad, m); break;
+      case 'AugAssign': out = this.augAssign(s, pad, m); break;
+      case 'AnnAssign': out = this.annAssign(s, pad, m); break;
+      case 'If': {
+        out = `${pad}${m}if (${this.cond(s.test)}) {\n`;
+        const before = new Set(this.fc.assigned);
+        out += this.block(s.body, ind + 1);
+        const afterBody = this.fc.assigned;
+        this.fc.assigned = new Set(before);
+        if (s.orelse.length) {
+          if (s.orelse.length === 1 && s.orelse[0]!.kind === 'If') out += `${pad}} else ${this.stmt(s.orelse[0]!, ind).trimStart()}`;
+          else out += `${pad}} else {\n${this.block(s.orelse, ind + 1)}${pad}}\n`;
+        } else out += `${pad}}\n`;
+        const afterElse = this.fc.assigned;
+        this.fc.assigned = new Set([...afterBody].filter(x => afterElse.has(x)));
+        for (const x of before) this.fc.assigned.add(x);
+        break;
+      }
+      case 'While': {
+        const label = s.orelse.length ? this.id('else') : null;
+        const before = new Set(this.fc.assigned);
+        this.fc.loops.push({ breakLabel: label });
+        const body = this.block(s.body, ind + (label ? 2 : 1));
+        this.fc.loops.pop();
+        this.fc.assigned = before;
+        const loop = `while (${this.cond(s.test)}) {\n${body}${pad}${label ? '  ' : ''}}\n`;
+        if (label) out = `${pad}${m}${label}: {\n${pad}  ${loop}${this.block(s.orelse, ind + 1)}${pad}}\n`;
+        else out = `${pad}${m}${loop}`;
+        this.fc.assigned = before;
+        break;
+      }
+      case 'For': out = this.forStmt(s, ind, pad, m); break;
+      case 'Break': {
+        const l = this.fc.loops[this.fc.loops.length - 1];
+        out = `${pad}${m}break${l?.breakLabel ? ' ' + l.breakLabel : ''};\n`;
+        break;
+      }
+      case 'Continue': out = `${pad}${m}continue;\n`; break;
+      case 'Pass': out = ''; break;
+      case 'Return': out = `${pad}${m}return ${s.value ? this.expr(s.value) : 'null'};\n`; break;
+      case 'FunctionDef': out = this.funcDef(s, pad, m); break;
+      case 'ClassDef': out = this.classDef(s, ind, pad, m); break;
+      case 'Try': out = this.tryStmt(s, ind, pad, m); break;
+      case 'Raise': {
+        if (!s.exc) {
+          const v = this.fc.excVars[this.fc.excVars.length - 1];
+          out = v ? `${pad}${m}throw ${v};\n` : `${pad}${m}${this.h('raise')}(${this.builtinRef('RuntimeError')}(${JSON.stringify('No active exception to reraise')}));\n`;
+        } else out = `${pad}${m}${this.h('raise')}(${this.expr(s.exc)}${s.cause ? ', ' + this.expr(s.cause) : ''});\n`;
+        break;
+      }
+      case 'With': out = this.withStmt(s, 0, ind, pad, m); break;
+      case 'Import': out = this.importStmt(s, pad, m); break;
+      case 'ImportFrom': out = this.importFrom(s, pad, m); break;
+      case 'Global': case 'Nonlocal': out = ''; break;
+      case 'Del': out = s.targets.map(t => this.delTarget(t, pad, m)).join(''); break;
+      case 'Assert': {
+        out = `${pad}${m}if (!(${this.cond(s.test)})) ${this.h('assertFail')}(${s.msg ? this.expr(s.msg) : ''});\n`;
+        break;
+      }
+      case 'NamespaceAssign': out = this.nsAssign(s, pad, m); break;
+      case 'NamespaceBlock': out = this.nsBlock(s, ind, pad, m); break;
+      case 'Unsupported': case 'ErrorStmt':
+        out = `${pad}${m}throw new Error('unsupported construct');\n`;
+        break;
+    }
+    this.releaseTemps(t0);
+    return out;
+  }
+
+  private assign(s: A.Assign, pad: string, m: string): string {
+    if (s.targets.length === 1) return `${pad}${m}${this.store(s.targets[0]!, this.expr(s.value), pad)};\n`;
+    const t = this.temp();
+    let out = `${pad}${m}${t} = ${this.expr(s.value)};\n`;
+    for (const tg of s.targets) out += `${pad}${this.store(tg, t, pad)};\n`;
+    return out;
+  }
+
+  private augAssign(s: A.AugAssign, pad: string, m: string): string {
+    const op = JSON.stringify(s.op);
+    const tg = s.target;
+    if (tg.kind === 'Name') {
+      const cur = this.load(tg);
+      return `${pad}${m}${this.store(tg, `${this.h('iop')}(${op}, ${cur}, ${this.expr(s.value)})`, pad)};\n`;
+    }
+    if (tg.kind === 'Attribute') {
+      const o = this.temp();
+      const v = this.temp();
+      return `${pad}${m}${o} = ${this.expr(tg.value)}; ${v} = ${this.attrLoadOf(o, tg.attr, v)}; ${this.attrStore(o, tg.attr, `${this.h('iop')}(${op}, ${v}, ${this.expr(s.value)})`, false)};\n`;
+    }
+    if (tg.kind === 'Subscript') {
+      const o = this.temp(), k = this.temp();
+      return `${pad}${m}${o} = ${this.expr(tg.value)}; ${k} = ${this.expr(tg.slice)}; ${this.h('setitem')}(${o}, ${k}, ${this.h('iop')}(${op}, ${this.h('getitem')}(${o}, ${k}), ${this.expr(s.value)}));\n`;
+    }
+    return `${pad}${m}throw new Error('invalid augmented assignment target');\n`;
+  }
+
+  private annAssign(s: A.AnnAssign, pad: string, m: string): string {
+    const scope = this.fc.scope;
+    // `on_move: event` in a class body declares an event member
+    if (this.fc.ns && s.target.kind === 'Name' && s.annotation.kind === 'Name' && s.annotation.id === 'event' && !s.value) {
+      const b = this.sc.bindings.get(s.annotation);
+      if (b && b.kind === 'builtin') return `${pad}${m}${this.fc.ns}.$${s.target.id} = new $rt.EventDecl();\n`;
+    }
+    if (!s.value) return '';
+    void scope;
+    return `${pad}${m}${this.store(s.target, this.expr(s.value), pad)};\n`;
+  }
+
+  private forStmt(s: A.For, ind: number, pad: string, m: string): string {
+    const label = s.orelse.length ? this.id('else') : null;
+    const before = new Set(this.fc.assigned);
+    const inner = ind + (label ? 2 : 1);
+    const ipad = '  '.repeat(inner);
+    let head: string;
+    const v = this.id('v');
+    const range = this.rangeCall(s.iter);
+    if (range) {
+      const [start, stop, step] = range;
+      const e = this.id('e');
+      if (step === null || /^\d+$/.test(step)) {
+        head = `for (let ${v} = ${start}, ${e} = ${stop}; ${v} < ${e}; ${v} += ${step ?? 1}) {\n`;
+      } else if (/^-\d+$/.test(step)) {
+        head = `for (let ${v} = ${start}, ${e} = ${stop}; ${v} > ${e}; ${v} += ${step}) {\n`;
+      } else {
+        const st = this.id('s');
+        head = `for (let ${v} = ${start}, ${e} = ${stop}, ${st} = ${step}; ${st} > 0 ? ${v} < ${e} : (${st} === 0 ? ${this.h('raise')}(${this.builtinRef('ValueError')}("range() arg 3 must not be zero")) : ${v} > ${e}); ${v} += ${st}) {\n`;
+      }
+    } else {
+      head = `for (const ${v} of ${this.h('iter')}(${this.expr(s.iter)})) {\n`;
+    }
+    this.fc.loops.push({ breakLabel: label });
+    const t0 = this.fc.temps;
+    const bind = `${ipad}${this.store(s.target, v, ipad)};\n`;
+    this.releaseTemps(t0);
+    const body = this.block(s.body, inner);
+    this.fc.loops.pop();
+    this.fc.assigned = new Set(before);
+    const loop = `${head}${bind}${body}${'  '.repeat(inner - 1)}}\n`;
+    if (label) return `${pad}${m}${label}: {\n${pad}  ${loop}${this.block(s.orelse, ind + 1)}${pad}}\n`;
+    return `${pad}${m}${loop}`;
+  }
+
+  /** `range(...)` with the builtin range: [start, stop, step] JS expressions, else null. */
+  private rangeCall(e: A.Expr): [string, string, string | null] | null {
+    if (e.kind !== 'Call' || e.func.kind !== 'Name' || e.func.id !== 'range' || e.keywords.length) return null;
+    const b = this.sc.bindings.get(e.func);
+    if (!b || b.kind !== 'builtin') return null;
+    if (e.args.some(a => a.kind === 'Starred') || e.args.length < 1 || e.args.length > 3) return null;
+    const arg = (x: A.Expr) => (x.kind === 'IntLit' && typeof x.value === 'number' ? String(x.value)
+      : x.kind === 'UnaryOp' && x.op === '-' && x.operand.kind === 'IntLit' && typeof x.operand.value === 'number' ? String(-x.operand.value)
+        : `${this.h('rangeArg')}(${this.expr(x)})`);
+    if (e.args.length === 1) return ['0', arg(e.args[0]!), null];
+    const step = e.args.length === 3 ? arg(e.args[2]!) : null;
+    if (step === '0') return null;
+    return [arg(e.args[0]!), arg(e.args[1]!), step];
+  }
+
+  private tryStmt(s: A.Try, ind: number, pad: string, m: string): string {
+    const ipad = '  '.repeat(ind + 1);
+    let out = '';
+    const ok = s.orelse.length ? this.id('ok') : null;
+    const before = new Set(this.fc.assigned);
+    let inner = `try {\n${this.block(s.body, ind + 1)}${ok ? `${ipad}${ok} = true;\n` : ''}${pad}}`;
+    if (s.handlers.length) {
+      const e = this.id('e');
+      inner += ` catch (${e}) {\n${ipad}${e} = ${this.h('caught')}(${e});\n`;
+      let first = true;
+      let hasBare = false;
+      for (const hd of s.handlers) {
+        this.fc.assigned = new Set(before);
+        let test: string;
+        let bind = '';
+        const xlangBind = (hd as { xlangBind?: boolean }).xlangBind;
+        if (!hd.type || xlangBind) { test = 'true'; hasBare = true; }
+        else test = `${this.h('excMatch')}(${e}, ${this.expr(hd.type)})`;
+        if (xlangBind) bind = `${ipad}  ${this.store(hd.type!, `${this.h('excValue')}(${e})`, ipad)};\n`;
+        if (hd.name) bind = `${ipad}  ${this.storeName(hd.name, hd, `${this.h('excValue')}(${e})`)};\n`;
+        this.fc.excVars.push(e);
+        const body = this.block(hd.body, ind + 2);
+        this.fc.excVars.pop();
+        out = `${first ? ipad : ' else '}if (${test}) {\n${bind}${body}${ipad}}`;
+        inner += out;
+        first = false;
+        if (test === 'true') break;
+      }
+      if (!hasBare) inner += ` else throw ${e};\n`;
+      else inner += '\n';
+      inner += `${pad}}`;
+    }
+    this.fc.assigned = new Set(before);
+    if (ok) {
+      inner = `${ok} = false;\n${pad}${inner}\n${pad}if (${ok}) {\n${this.block(s.orelse, ind + 1)}${pad}}`;
+      this.fc.assigned = new Set(before);
+      if (s.finalbody.length) inner = `try {\n${pad}  ${inner.replace(/\n/g, '\n  ')}\n${pad}}`;
+      this.declareLocalTemp(ok);
+    }
+    if (s.finalbody.length) inner += ` finally {\n${this.block(s.finalbody, ind + 1)}${pad}}`;
+    this.fc.assigned = before;
+    return `${pad}${m}${inner}\n`;
+  }
+
+  private extraLocals: string[][] = [[]];
+  private declareLocalTemp(name: string): void { this.extraLocals[this.extraLocals.length - 1]!.push(name); }
+
+  private withStmt(s: A.With, i: number, ind: number, pad: string, m: string): string {
+    if (i >= s.items.length) return this.block(s.body, ind);
+    const it = s.items[i]!;
+    const w = this.id('w'), ok = this.id('ok'), e = this.id('e');
+    this.declareLocalTemp(w); this.declareLocalTemp(ok);
+    const ipad = '  '.repeat(ind + 1);
+    let out = `${pad}${m}${w} = ${this.h('withEnter')}(${this.expr(it.contextExpr)}); ${ok} = true;\n`;
+    if (it.optionalVars) out += `${pad}${this.store(it.optionalVars, `${w}[0]`, pad)};\n`;
+    out += `${pad}try {\n${this.withStmt(s, i + 1, ind + 1, ipad, '')}${pad}} catch (${e}) {\n`;
+    out += `${ipad}${ok} = false; ${e} = ${this.h('caught')}(${e});\n${ipad}if (!${this.h('withExit')}(${w}[1], ${e})) throw ${e};\n`;
+    out += `${pad}} finally {\n${ipad}if (${ok}) ${this.h('withExit')}(${w}[1], undefined);\n${pad}}\n`;
+    return out;
+  }
+
+  private importStmt(s: A.Import, pad: string, m: string): string {
+    let out = '';
+    for (const al of s.names) {
+      this.imports.add(al.name);
+      let value: string;
+      if (s.deferred) value = `$rt.deferred(${JSON.stringify(al.name)}, $imp)`;
+      else if (al.asname) value = `$imp(${JSON.stringify(al.name)})`;
+      else {
+        const top = al.name.split('.')[0]!;
+        value = al.name === top ? `$imp(${JSON.stringify(top)})` : `($imp(${JSON.stringify(al.name)}), $imp(${JSON.stringify(top)}))`;
+      }
+      out += `${pad}${m}${this.storeName(al.asname ?? al.name.split('.')[0]!, al, value)};\n`;
+    }
+    return out;
+  }
+
+  private importFrom(s: A.ImportFrom, pad: string, m: string): string {
+    const modName = '.'.repeat(s.level) + s.module;
+    this.imports.add(modName);
+    const t = this.temp();
+    let out = `${pad}${m}${t} = $imp(${JSON.stringify(modName)});\n`;
+    for (const al of s.names) {
+      if (al.name === '*') { out += `${pad}$rt.starImport($star, ${t});\n`; continue; }
+      out += `${pad}${this.storeName(al.asname ?? al.name, al, `$rt.importFrom(${t}, ${JSON.stringify(al.name)}, ${JSON.stringify(modName)}, $imp)`)};\n`;
+    }
+    return out;
+  }
+
+  private delTarget(t: A.Expr, pad: string, m: string): string {
+    switch (t.kind) {
+      case 'Name': {
+        const b = this.sc.bindings.get(t);
+        const check = this.load(t);
+        if (b && b.kind === 'class') return `${pad}${m}${check}; delete ${this.fc.ns}.$${t.id};\n`;
+        const name = this.nameRef(t);
+        if (b && 'sym' in b) this.fc.assigned.delete(b.sym);
+        return `${pad}${m}${check}; ${name} = undefined;\n`;
+      }
+      case 'Attribute': return `${pad}${m}${this.h('delattr')}(${this.expr(t.value)}, ${JSON.stringify(t.attr)});\n`;
+      case 'Subscript': return `${pad}${m}${this.h('delitem')}(${this.expr(t.value)}, ${this.expr(t.slice)});\n`;
+      case 'Tuple': case 'List': return t.elts.map(x => this.delTarget(x, pad, m)).join('');
+      default: return `${pad}${m}throw new Error('cannot delete');\n`;
+    }
+  }
+
+  private nsAssign(s: A.NamespaceAssign, pad: string, m: string): string {
+    const root = (s as { rootName?: A.Name }).rootName!;
+    const value = this.expr(s.value);
+    if (s.path.length === 1) return `${pad}${m}${this.store(root, value, pad)};\n`;
+    const cur = this.nameRef(root);
+    const isConst = s.declKind === 'const';
+    let out = `${pad}${m}if (${cur} === undefined) ${this.store(root, `${this.h('newNamespace')}(${JSON.stringify(s.path[0])})`, pad)};\n`;
+    out += `${pad}${this.h('nsAssign')}(${this.nameRef(root)}, ${JSON.stringify(s.path[0])}, ${JSON.stringify(s.path.slice(1))}, ${value}, ${isConst});\n`;
+    return out;
+  }
+
+  private nsBlock(s: A.NamespaceBlock, ind: number, pad: string, m: string): string {
+    const root = (s as { rootName?: A.Name }).rootName!;
+    const scope = this.sc.scopes.get(s)!;
+    const ns = this.id('ns');
+    const saved = { scope: this.fc.scope, ns: this.fc.ns };
+    this.fc.scope = scope;
+    this.fc.ns = ns;
+    const body = this.block(s.body, ind + 1);
+    this.fc.scope = saved.scope;
+    this.fc.ns = saved.ns;
+    const cur = this.nameRef(root);
+    let out = `${pad}${m}if (${cur} === undefined) ${this.store(root, `${this.h('newNamespace')}(${JSON.stringify(s.path[0])})`, pad)};\n`;
+    out += `${pad}{\n${pad}  const ${ns} = Object.create(null);\n${body}`;
+    out += `${pad}  for (const $k of Object.keys(${ns})) ${this.h('nsAssign')}(${this.nameRef(root)}, ${JSON.stringify(s.path[0])}, [...${JSON.stringify(s.path.slice(1))}, $k.slice(1)], ${ns}[$k], false);\n${pad}}\n`;
+    return out;
+  }
+
+  // --- functions and classes ----------------------------------------------------------------
+
+  private decoratorKind(d: A.Expr): 'static' | 'class' | null {
+    if (d.kind !== 'Name') return null;
+    const b = this.sc.bindings.get(d);
+    if (!b || b.kind !== 'builtin') return null;
+    return d.id === 'staticmethod' ? 'static' : d.id === 'classmethod' ? 'class' : null;
+  }
+
+  private funcDef(s: A.FunctionDef, pad: string, m: string): string {
+    const scope = this.sc.scopes.get(s)!;
+    const inClass = this.fc.ns !== null && this.fc.scope.kind === 'class' && this.fc.scope.node.kind === 'ClassDef';
+    const kinds = s.decorators.map(d => this.decoratorKind(d));
+    const isStatic = kinds.includes('static'), isClassM = kinds.includes('class');
+    // Methods take the instance first: `self` when the user names it, else an implicit $this.
+    let selfName: string | null = null;
+    let implicitThis = false;
+    if (inClass && !isStatic && !isClassM) {
+      const first = s.params.args[0];
+      if (first && first.name === 'self') selfName = jsIdent('self');
+      else { implicitThis = true; selfName = '$this'; }
+    }
+    const qual = this.qualName(s.name);
+    const fnExpr = this.functionExpr(s, scope, s.params, s.body, null, qual, s.name, implicitThis ? '$this' : null, selfName, s.line, s.endLine);
+    let value = fnExpr;
+    for (let i = s.decorators.length - 1; i >= 0; i--) {
+      const d = s.decorators[i]!;
+      value = `${this.callValue(this.expr(d), [value])}`;
+    }
+    return `${pad}${m}${this.storeName(s.name, s.nameRange, value)};\n`;
+  }
+
+  private qualName(name: string): string {
+    const parts: string[] = [];
+    for (const f of this.fnStack) parts.push(f.name);
+    if (this.fc.scope.kind === 'class') parts.push(this.fc.scope.name);
+    return [...parts.length ? [parts.join('.')] : [], name].join('.').replace(/^\.+/, '');
+  }
+
+  /**
+   * A function expression with its prologue (defaults, argument checks) wrapped in $fn/$fnx,
+   * which attach the metadata calls with keywords need.
+   */
+  private functionExpr(node: A.Node, scope: Scope, params: A.Params, body: A.Stmt[] | A.Expr, _unused: null, qual: string,
+    pyName: string, implicitFirst: string | null, selfName: string | null, line: number, endLine: number): string {
+    const info: FunctionInfo = { name: qual, line, endLine, reads: [] };
+    this.functions.push(info);
+    const parent = this.fc;
+    const classCell = parent.ns !== null && parent.scope.kind === 'class' && parent.scope.node.kind === 'ClassDef' ? (parent.scope as Scope & { cell?: string }).cell ?? null : parent.classCell;
+    this.fc = this.newCtx(scope, selfName ?? (implicitFirst ? implicitFirst : null) ?? (parent.self && scope.methodOf === null ? parent.self : null), classCell, info);
+    if (!selfName && parent.self) this.fc.self = parent.self; // nested functions see the method's instance
+    this.fnStack.push(info);
+    this.extraLocals.push([]);
+    const jsName = this.id('f');
+    const complex = params.vararg !== null || params.kwonly.length > 0 || params.kwarg !== null;
+    const all = [...params.args, ...(params.vararg ? [params.vararg] : []), ...params.kwonly, ...(params.kwarg ? [params.kwarg] : [])];
+    const pnames = all.map(p => scope.symbols.get(p.name)!.jsName);
+    for (const p of all) this.fc.assigned.add(scope.symbols.get(p.name)!);
+    let prologue = '';
+    let sig: string;
+    // defaults are evaluated once, when the def runs, in the enclosing scope
+    const saveFc = this.fc;
+    this.fc = parent;
+    const defaults = params.args.filter(p => p.default).map(p => this.expr(p.default!));
+    const kwdefaults = params.kwonly.map(p => (p.default ? this.expr(p.default) : 'undefined'));
+    this.fc = saveFc;
+    const firstParam = implicitFirst ? [implicitFirst] : [];
+    const argNames = params.args.map(p => p.name);
+    if (!complex) {
+      sig = [...firstParam, ...pnames].join(', ');
+      const n = firstParam.length + pnames.length;
+      prologue += `  if (arguments.length > ${n}) ${this.h('argError')}(${JSON.stringify(pyName)}, 'toomany', \`takes ${pnames.length} positional argument${pnames.length === 1 ? '' : 's'} but \${arguments.length${firstParam.length ? ' - 1' : ''}} were given\`);\n`;
+      const firstDefault = params.args.length - defaults.length;
+      params.args.forEach((p, i) => {
+        const jn = pnames[i]!;
+        if (i >= firstDefault) prologue += `  if (${jn} === undefined) ${jn} = ${jsName}.defaults[${i - firstDefault}];\n`;
+        else prologue += `  if (${jn} === undefined) ${this.h('argError')}(${JSON.stringify(pyName)}, 'missing', ${JSON.stringify(p.name)});\n`;
+      });
+    } else {
+      sig = [...firstParam, '...$a'].join(', ');
+      prologue += `  let [${pnames.join(', ')}] = ${this.h('bindArgs')}(${jsName}, $a);\n`;
+    }
+    let code: string;
+    if (Array.isArray(body)) code = this.block(body, 1);
+    else code = `  return ${this.expr(body)};\n`;
+    // locals: every symbol of this scope that is not a parameter
+    const locals = [...scope.symbols.values()].filter(sym => !all.some(p => p.name === sym.name)).map(sym => sym.jsName);
+    if (implicitFirst && selfName === null) void 0;
+    for (let i = 0; i < this.fc.maxTemps; i++) locals.push(`$t${i}`);
+    locals.push(...this.extraLocals.pop()!);
+    const decl = locals.length ? `  let ${locals.join(', ')};\n` : '';
+    const star = scope.isGenerator ? '*' : '';
+    const fnText = `function${star} ${jsName}(${complex ? sig : sig}) {\n${complex ? decl + prologue : prologue + decl}${code}${Array.isArray(body) ? '  return null;\n' : ''}}`;
+    this.fnStack.pop();
+    this.fc = parent;
+    const doc = Array.isArray(body) && body[0]?.kind === 'ExprStmt' && body[0].value.kind === 'Str' ? JSON.stringify(body[0].value.value) : 'null';
+    const mod = JSON.stringify(this.moduleName);
+    let wrapped: string;
+    if (!complex) {
+      const ps = JSON.stringify(implicitFirst ? ['self', ...argNames] : argNames);
+      wrapped = `${this.h('fn')}(${jsName}, ${JSON.stringify(pyName)}, ${JSON.stringify(qual)}, ${ps}, ${defaults.length ? `[${defaults.join(', ')}]` : 'null'}, ${mod}, ${doc})`;
+    } else {
+      const spec = `{args: ${JSON.stringify(implicitFirst ? ['self', ...argNames] : argNames)}, defaults: [${defaults.join(', ')}], vararg: ${params.vararg !== null}, kwonly: ${JSON.stringify(params.kwonly.map(p => p.name))}, kwdefaults: [${kwdefaults.join(', ')}], kwarg: ${params.kwarg !== null}, posonly: ${params.posonlyCount + (implicitFirst ? 1 : 0)}}`;
+      wrapped = `${this.h('fnx')}(${jsName}, ${JSON.stringify(pyName)}, ${JSON.stringify(qual)}, ${spec}, ${mod}, ${doc})`;
+    }
+    // a this-based adapter for simple methods, so obj.m(a) calls m(obj, a) without allocation
+    if (selfName && !complex) {
+      const ps = (implicitFirst ? pnames : pnames.slice(1));
+      const first = implicitFirst ? '' : '';
+      void first;
+      const fnRef = jsName;
+      wrapped = `(${fnText}, ${fnRef}.thisAdapter = Object.assign(function (${ps.join(', ')}) { if (arguments.length > ${ps.length}) return ${fnRef}(this, ...arguments); return ${fnRef}(this${ps.map(p => ', ' + p).join('')}); }, {raw: ${fnRef}, params: ${JSON.stringify(implicitFirst ? argNames : argNames.slice(1))}}), ${wrapped})`;
+      void node;
+      return wrapped;
+    }
+    void node;
+    return `(${fnText}, ${wrapped})`;
+  }
+
+  private classDef(s: A.ClassDef, ind: number, pad: string, m: string): string {
+    const scope = this.sc.scopes.get(s)! as Scope & { cell?: string };
+    const cell = this.id('cls');
+    scope.cell = cell;
+    const ns = this.id('ns');
+    this.declareLocalTemp(cell);
+    const saved = { scope: this.fc.scope, ns: this.fc.ns };
+    const bases = s.bases.map(b => this.expr(b));
+    const meta = s.keywords.find(k => k.arg === 'metaclass');
+    this.fc.scope = scope;
+    this.fc.ns = ns;
+    const qual = this.qualName(s.name);
+    this.fnStack.push({ name: s.name, line: s.line, endLine: s.endLine, reads: [] });
+    const body = this.block(s.body, ind + 1);
+    this.fnStack.pop();
+    this.fc.scope = saved.scope;
+    this.fc.ns = saved.ns;
+    const doc = s.body[0]?.kind === 'ExprStmt' && s.body[0].value.kind === 'Str' ? `${pad}  ${ns}.$__doc__ = ${JSON.stringify(s.body[0].value.value)};\n` : '';
+    let out = `${pad}${m}{\n${pad}  const ${ns} = Object.create(null);\n${pad}  ${ns}.$__module__ = ${JSON.stringify(this.moduleName)}; ${ns}.$__qualname__ = ${JSON.stringify(qual)};\n${doc}${body}`;
+    let value = `(${cell} = ${this.h('makeClass')}(${JSON.stringify(s.name)}, [${bases.join(', ')}], ${ns}, {module: ${JSON.stringify(this.moduleName)}, qualname: ${JSON.stringify(qual)}${meta ? ', metaclass: ' + this.expr(meta.value) : ''}}))`;
+    for (let i = s.decorators.length - 1; i >= 0; i--) value = this.callValue(this.expr(s.decorators[i]!), [value]);
+    out += `${pad}  ${this.storeName(s.name, s.nameRange, value)};\n${pad}}\n`;
+    return out;
+  }
+
+  // --- names --------------------------------------------------------------------------------
+
+  private binding(n: A.Name): Binding {
+    return this.sc.bindings.get(n) ?? { kind: 'undefined', name: n.id };
+  }
+
+  /** The JS lvalue for a Name (not for class-body or member names). */
+  private nameRef(n: A.Name): string {
+    const b = this.binding(n);
+    switch (b.kind) {
+      case 'local': case 'free': case 'global': return b.sym.jsName;
+      case 'class': return `${this.fc.ns}.$${n.id}`;
+      case 'member': case 'this': return `${this.fc.self ?? '$this'}.$${n.id}`;
+      default: return `$star.$${n.id}`;
+    }
+  }
+
+  private builtinRef(name: string): string {
+    return `$b.${name}`;
+  }
+
+  private load(n: A.Name): string {
+    const b = this.binding(n);
+    return this.loadBinding(b, n);
+  }
+
+  private loadBinding(b: Binding, n: A.Name): string {
+    switch (b.kind) {
+      case 'local': {
+        if (this.fc.assigned.has(b.sym)) return b.sym.jsName;
+        const scopeKind = b.sym.scope.kind;
+        if (scopeKind === 'module') return `${this.h('checkBound')}(${b.sym.jsName}, ${JSON.stringify(n.id)})`;
+        return `(${b.sym.jsName} === undefined ? ${this.h('unboundLocal')}(${JSON.stringify(n.id)}) : ${b.sym.jsName})`;
+      }
+      case 'free': case 'global': {
+        this.noteRead(b.sym);
+        const only = [...b.sym.bindings].every(x => x === 'def' || x === 'class' || x === 'import' || x === 'param');
+        if (only && this.fc.scope.kind !== 'module' && this.fc.scope.kind !== 'class') return b.sym.jsName;
+        if (this.fc.assigned.has(b.sym)) return b.sym.jsName;
+        return `${this.h('checkBound')}(${b.sym.jsName}, ${JSON.stringify(n.id)})`;
+      }
+      case 'class': return `(${JSON.stringify('$' + n.id)} in ${this.fc.ns} ? ${this.fc.ns}.$${n.id} : ${this.loadBinding(b.fallback, n)})`;
+      case 'builtin':
+        if (n.id === '__name__') return '$m.$__name__';
+        if (n.id === '__file__') return '$m.$__file__';
+        return this.builtinRef(n.id);
+      case 'member': return this.attrLoadExpr(this.fc.self ?? '$this', n.id);
+      case 'this': return this.fc.self ?? '$this';
+      case 'dynamic': return `$rt.starLoad($star, ${JSON.stringify(n.id)}, $b)`;
+      case 'undefined': return `${this.h('nameError')}(${JSON.stringify(n.id)})`;
+    }
+  }
+
+  private noteRead(sym: Sym): void {
+    if (sym.scope.kind !== 'module') return;
+    for (const f of this.fnStack) if (!f.reads.includes(sym.name)) f.reads.push(sym.name);
+  }
+
+  private storeName(name: string, at: A.Range, value: string): string {
+    const n: A.Name = { kind: 'Name', id: name, ...at } as A.Name;
+    // resolve through the scope the statement is in
+    let b: Binding | undefined;
+    const scope = this.fc.scope;
+    if (scope.kind === 'class') {
+      const sym = scope.symbols.get(name);
+      if (sym) b = { kind: 'class', sym, fallback: { kind: 'undefined', name } };
+    }
+    if (!b) {
+      let s: Scope | null = scope;
+      if (scope.globals.has(name)) s = scope.module;
+      while (s && !s.symbols.has(name)) s = s.parent;
+      const sym = s?.symbols.get(name);
+      if (sym) b = sym.scope.kind === 'module' ? { kind: 'global', sym } : sym.scope === scope.functionScope ? { kind: 'local', sym } : { kind: 'free', sym };
+    }
+    if (!b) return `$star.$${name} = ${value}`;
+    return this.storeBinding(b, n, value);
+  }
+
+  private storeBinding(b: Binding, n: A.Name, value: string): string {
+    switch (b.kind) {
+      case 'local': case 'free': case 'global':
+        if (b.kind === 'local' || (b.kind === 'global' && this.fc.scope.kind === 'module')) this.fc.assigned.add(b.sym);
+        return `${b.sym.jsName} = ${value}`;
+      case 'class': return `${this.fc.ns}.$${n.id} = ${value}`;
+      case 'member': case 'this': return `${this.fc.self ?? '$this'}.$${n.id} = ${value}`;
+      default: return `$star.$${n.id} = ${value}`;
+    }
+  }
+
+  /** An assignment of the JS expression `value` to a Python target. */
+  private store(t: A.Expr, value: string, pad: string): string {
+    switch (t.kind) {
+      case 'Name': return this.storeBinding(this.binding(t), t, value);
+      case 'Attribute': {
+        const o = this.simpleOrTemp(t.value);
+        return `${o.pre}${this.attrStore(o.ref, t.attr, value, this.isSelf(t.value))}`;
+      }
+      case 'Subscript': return `${this.h('setitem')}(${this.expr(t.value)}, ${this.expr(t.slice)}, ${value})`;
+      case 'Tuple': case 'List': {
+        const star = t.elts.findIndex(e => e.kind === 'Starred');
+        const tmp = this.temp();
+        let out = `${tmp} = ${this.h('unpack')}(${value}, ${t.elts.length}${star >= 0 ? ', ' + star : ''})`;
+        t.elts.forEach((e, i) => {
+          const target = e.kind === 'Starred' ? e.value : e;
+          out += `; ${this.store(target, `${tmp}[${i}]`, pad)}`;
+        });
+        return out;
+      }
+      case 'Starred': return this.store(t.value, value, pad);
+      default: return `${this.h('raise')}(${this.builtinRef('SyntaxError')}("cannot assign to expression"))`;
+    }
+  }
+
+  private isSelf(e: A.Expr): boolean {
+    if (e.kind !== 'Name') return false;
+    const b = this.binding(e);
+    if (b.kind === 'this') return true;
+    return (b.kind === 'local' || b.kind === 'free') && this.fc.self !== null && b.sym.jsName === this.fc.self;
+  }
+
+  private simpleOrTemp(e: A.Expr): { pre: string; ref: string } {
+    const code = this.expr(e);
+    if (/^[\w$]+$/.test(code)) return { pre: '', ref: code };
+    const t = this.temp();
+    return { pre: `${t} = ${code}, `, ref: t };
+  }
+
+  private attrStore(o: string, name: string, value: string, known: boolean): string {
+    if (known) return `${o}.$${name} = ${value}`;
+    return `(typeof ${o} === 'object' && ${o} !== null && !Array.isArray(${o}) ? ${o}.$${name} = ${value} : ${this.h('setattr')}(${o}, ${JSON.stringify(name)}, ${value}))`;
+  }
+
+  private attrLoadOf(o: string, name: string, v: string): string {
+    return `(${v} = ${o}.$${name}, typeof ${v} === 'function' || ${v} === undefined ? ${this.h('attrLoad')}(${o}, ${JSON.stringify(name)}, ${v}) : ${v})`;
+  }
+
+  private attrLoadExpr(o: string, name: string): string {
+    const v = this.temp();
+    return this.attrLoadOf(o, name, v);
+  }
+
+  // --- expressions --------------------------------------------------------------------------
+
+  /** A JS expression that is a JS boolean with the truth value of e. */
+  private cond(e: A.Expr): string {
+    switch (e.kind) {
+      case 'Compare': return this.expr(e);
+      case 'UnaryOp': if (e.op === 'not') return `!(${this.cond(e.operand)})`; break;
+      case 'BoolOp': return e.values.map(v => `(${this.cond(v)})`).join(e.op === 'and' ? ' && ' : ' || ');
+      case 'Const': if (e.value === true || e.value === false || e.value === null) return String(e.value === true); break;
+      case 'Call':
+        if (e.func.kind === 'Name' && (e.func.id === 'isinstance' || e.func.id === 'hasattr' || e.func.id === 'callable' || e.func.id === 'issubclass')) {
+          const b = this.binding(e.func);
+          if (b.kind === 'builtin') return this.expr(e);
+        }
+        break;
+    }
+    return `${this.h('truthy')}(${this.expr(e)})`;
+  }
+
+  expr(e: A.Expr): string {
+    switch (e.kind) {
+      case 'Name': return this.load(e);
+      case 'IntLit':
+        if (typeof e.value === 'bigint') return `${e.value}n`;
+        return String(e.value);
+      case 'FloatLit':
+        if (Number.isInteger(e.value)) return this.constant(`new $rt.PyFloat(${e.value})`);
+        return Number.isFinite(e.value) ? String(e.value) : 'Infinity';
+      case 'ImagLit': return this.constant(`new $rt.PyComplex(0, ${Number.isFinite(e.value) ? e.value : 'Infinity'})`);
+      case 'Str': return JSON.stringify(e.value);
+      case 'Bytes': return this.constant(`$rt.bytes(${JSON.stringify(Array.from(e.value))})`);
+      case 'Const':
+        if (e.value === 'ellipsis') return '$rt.ELLIPSIS';
+        return String(e.value);
+      case 'JoinedStr': return this.joinedStr(e);
+      case 'FormattedValue': return this.formatted(e);
+      case 'List': return this.seqLiteral(e.elts, '[', ']');
+      case 'Tuple': return `${this.h('tuple')}(${this.seqLiteral(e.elts, '[', ']')})`;
+      case 'Set': return `${this.h('set')}(${this.seqLiteral(e.elts, '[', ']')})`;
+      case 'Dict': return this.dictLiteral(e);
+      case 'Starred': return `...${this.h('toArray')}(${this.expr(e.value)})`;
+      case 'ListComp': case 'SetComp': case 'GeneratorExp': case 'DictComp': return this.comprehension(e);
+      case 'BinOp': return `${this.mark(e)}${BINOP_FN[e.op]}(${this.expr(e.left)}, ${this.expr(e.right)})`.replace(BINOP_FN[e.op]!, this.h(BINOP_FN[e.op]!.slice(1)));
+      case 'UnaryOp':
+        switch (e.op) {
+          case 'not': return `!(${this.cond(e.operand)})`;
+          case '-':
+            if (e.operand.kind === 'IntLit' && typeof e.operand.value === 'number') return e.operand.value === 0 ? '0' : `-${e.operand.value}`;
+            if (e.operand.kind === 'IntLit') return `-${e.operand.value}n`;
+            if (e.operand.kind === 'FloatLit' && !Number.isInteger(e.operand.value)) return `-${e.operand.value}`;
+            return `${this.h('neg')}(${this.expr(e.operand)})`;
+          case '+': return `${this.h('pos')}(${this.expr(e.operand)})`;
+          case '~': return `${this.h('invert')}(${this.expr(e.operand)})`;
+        }
+        break;
+      case 'BoolOp': {
+        const t = this.temp();
+        let out = this.expr(e.values[e.values.length - 1]!);
+        for (let i = e.values.length - 2; i >= 0; i--) {
+          const v = this.expr(e.values[i]!);
+          out = e.op === 'and' ? `(${t} = ${v}, ${this.h('truthy')}(${t}) ? ${out} : ${t})` : `(${t} = ${v}, ${this.h('truthy')}(${t}) ? ${t} : ${out})`;
+        }
+        return out;
+      }
+      case 'Compare': return this.compare(e);
+      case 'Call': return this.call(e);
+      case 'Attribute': {
+        const o = this.simpleOrTemp(e.value);
+        const v = this.temp();
+        return `${this.mark(e)}(${o.pre}${this.attrLoadOf(o.ref, e.attr, v)})`;
+      }
+      case 'Subscript': {
+        if (e.slice.kind === 'Slice') {
+          const s = e.slice;
+          return `${this.mark(e)}${this.h('getitem')}(${this.expr(e.value)}, ${this.h('slice')}(${s.lower ? this.expr(s.lower) : 'null'}, ${s.upper ? this.expr(s.upper) : 'null'}, ${s.step ? this.expr(s.step) : 'null'}))`;
+        }
+        return `${this.mark(e)}${this.h('getitem')}(${this.expr(e.value)}, ${this.expr(e.slice)})`;
+      }
+      case 'Slice':
+        return `${this.h('slice')}(${e.lower ? this.expr(e.lower) : 'null'}, ${e.upper ? this.expr(e.upper) : 'null'}, ${e.step ? this.expr(e.step) : 'null'})`;
+      case 'Lambda': case 'BraceLambda': {
+        const scope = this.sc.scopes.get(e)!;
+        return this.functionExpr(e, scope, e.params, e.kind === 'Lambda' ? e.body : e.body, null, this.qualName('<lambda>'), '<lambda>', null, null, e.line, e.endLine);
+      }
+      case 'IfExp': return `(${this.cond(e.test)} ? ${this.expr(e.body)} : ${this.expr(e.orelse)})`;
+      case 'NamedExpr': {
+        const b = this.binding(e.target);
+        return `(${this.storeBinding(b, e.target, this.expr(e.value))})`;
+      }
+      case 'Yield': return `((yield ${e.value ? this.expr(e.value) : 'null'}) ?? null)`;
+      case 'YieldFrom': return `(yield* ${this.h('yieldFrom')}(${this.expr(e.value)}))`;
+      case 'ErrorExpr': return `${this.h('raise')}(${this.builtinRef('SyntaxError')}("invalid syntax"))`;
+    }
+    return 'undefined';
+  }
+
+  private joinedStr(e: A.JoinedStr): string {
+    if (e.parts.length === 0) return '""';
+    return '(' + e.parts.map(p => (typeof p === 'string' ? JSON.stringify(p) : this.formatted(p))).join(' + ') + (typeof e.parts[0] === 'string' ? '' : ' + ""') + ')';
+  }
+
+  private formatted(f: A.FormattedValue): string {
+    const conv = f.conversion === 'r' ? 1 : f.conversion === 's' ? 2 : f.conversion === 'a' ? 3 : 0;
+    const spec = f.formatSpec ? this.joinedStr(f.formatSpec) : '""';
+    const v = `${this.h('fmt')}(${this.expr(f.value)}, ${conv}, ${spec})`;
+    return f.debugText !== null ? `${JSON.stringify(f.debugText)} + ${v}` : v;
+  }
+
+  private seqLiteral(elts: A.Expr[], open: string, close: string): string {
+    return open + elts.map(x => this.expr(x)).join(', ') + close;
+  }
+
+  private dictLiteral(e: A.DictExpr): string {
+    if (e.keys.every(k => k !== null)) {
+      const parts: string[] = [];
+      e.keys.forEach((k, i) => { parts.push(this.expr(k!), this.expr(e.values[i]!)); });
+      return `${this.h('dict')}(${parts.join(', ')})`;
+    }
+    const t = this.temp();
+    let out = `(${t} = ${this.h('dict')}()`;
+    e.keys.forEach((k, i) => {
+      if (k === null) out += `, ${this.h('dictSpread')}(${t}, ${this.expr(e.values[i]!)})`;
+      else out += `, ${t}.set(${this.expr(k)}, ${this.expr(e.values[i]!)})`;
+    });
+    return out + `, ${t})`;
+  }
+
+  private compare(e: A.Compare): string {
+    const one = (op: A.CmpOperator, a: string, b: string, bNode: A.Expr, aNode: A.Expr | null): string => {
+      switch (op) {
+        case 'in': return `${this.h('contains')}(${b}, ${a})`;
+        case 'not in': return `!${this.h('contains')}(${b}, ${a})`;
+        case 'is':
+          if (isNone(bNode) || (aNode && isNone(aNode))) return `(${a} == null && ${b} == null)`.replace('(null == null && ', '(').replace(' && null == null)', ')');
+          return `${this.h('is')}(${a}, ${b})`;
+        case 'is not':
+          if (isNone(bNode) || (aNode && isNone(aNode))) return `!(${a} == null && ${b} == null)`.replace('(null == null && ', '(').replace(' && null == null)', ')');
+          return `!${this.h('is')}(${a}, ${b})`;
+        default: return `${this.h(CMP_FN[op]!.slice(1))}(${a}, ${b})`;
+      }
+    };
+    if (e.ops.length === 1) return this.mark(e) + one(e.ops[0]!, this.expr(e.left), this.expr(e.comparators[0]!), e.comparators[0]!, e.left);
+    const parts: string[] = [];
+    let left = this.expr(e.left);
+    let leftNode: A.Expr | null = e.left;
+    e.ops.forEach((op, i) => {
+      const node = e.comparators[i]!;
+      let right = this.expr(node);
+      if (i < e.ops.length - 1) {
+        const t = this.temp();
+        parts.push(`(${t} = ${right}, ${one(op, left, t, node, leftNode)})`);
+        right = t;
+      } else parts.push(one(op, left, right, node, leftNode));
+      left = right;
+      leftNode = null;
+    });
+    return `${this.mark(e)}(${parts.join(' && ')})`;
+  }
+
+  /** Calls f (a JS expression) with positional JS argument expressions. */
+  private callValue(f: string, args: string[]): string {
+    if (/^[\w$.]+$/.test(f)) return `(typeof ${f} === 'function' ? ${f}(${args.join(', ')}) : ${this.h('call')}(${f}, [${args.join(', ')}]))`;
+    const t = this.temp();
+    return `(${t} = ${f}, typeof ${t} === 'function' ? ${t}(${args.join(', ')}) : ${this.h('call')}(${t}, [${args.join(', ')}]))`;
+  }
+
+  private call(e: A.Call): string {
+    const m = this.mark(e);
+    const hasStar = e.args.some(a => a.kind === 'Starred');
+    const hasKw = e.keywords.length > 0;
+    const args = e.args.map(a => this.expr(a));
+    // zero-argument super()
+    if (e.func.kind === 'Name' && e.func.id === 'super' && e.args.length === 0 && !hasKw && this.binding(e.func).kind === 'builtin') {
+      return `${m}${this.h('superOf')}(${this.fc.classCell ?? 'undefined'}, ${this.fc.self ?? 'undefined'})`;
+    }
+    let kwNames = '', kwValues = '', kwPre = '';
+    if (hasKw) {
+      const names: string[] = [], values: string[] = [];
+      const spreads: string[] = [];
+      for (const k of e.keywords) {
+        if (k.arg === null) spreads.push(this.expr(k.value));
+        else { names.push(JSON.stringify(k.arg)); values.push(this.expr(k.value)); }
+      }
+      if (spreads.length) {
+        const tn = this.temp(), tv = this.temp();
+        kwPre = `${tn} = [${names.join(', ')}], ${tv} = [${values.join(', ')}], ${spreads.map(s => `${this.h('kwSpread')}(${tn}, ${tv}, ${s})`).join(', ')}, `;
+        kwNames = tn; kwValues = tv;
+      } else { kwNames = `[${names.join(', ')}]`; kwValues = `[${values.join(', ')}]`; }
+    }
+    const argList = `[${args.join(', ')}]`;
+    // method call o.m(...)
+    if (e.func.kind === 'Attribute') {
+      const o = this.simpleOrTemp(e.func.value);
+      const name = e.func.attr;
+      if (hasKw) return `${m}(${o.pre}${kwPre}${this.h('callAttrKw')}(${o.ref}, ${JSON.stringify(name)}, ${argList}, ${kwNames}, ${kwValues}))`;
+      if (hasStar) return `${m}(${o.pre}${this.h('callAttr')}(${o.ref}, ${JSON.stringify(name)}, ${argList}))`;
+      return `${m}(${o.pre}typeof ${o.ref}.$${name} === 'function' ? ${o.ref}.$${name}(${args.join(', ')}) : ${this.h('callAttr')}(${o.ref}, ${JSON.stringify(name)}, ${argList}))`;
+    }
+    const f = this.expr(e.func);
+    if (hasKw) return `${m}(${kwPre}${this.h('callKw')}(${f}, ${argList}, ${kwNames}, ${kwValues}))`;
+    if (hasStar) return `${m}${this.h('call')}(${f}, ${argList})`;
+    // builtins and functions bound only by def/class are always JS functions: call directly
+    if (e.func.kind === 'Name') {
+      const b = this.binding(e.func);
+      if (b.kind === 'builtin' && !/^__/.test(e.func.id)) return `${m}${f}(${args.join(', ')})`;
+      if ((b.kind === 'global' || b.kind === 'free' || b.kind === 'local') && [...b.sym.bindings].every(x => x === 'def' || x === 'class') && f === b.sym.jsName) {
+        return `${m}${f}(${args.join(', ')})`;
+      }
+    }
+    return m + this.callValue(f, args);
+  }
+
+  private comprehension(e: A.ListComp | A.SetComp | A.GeneratorExp | A.DictComp): string {
+    const scope = this.sc.scopes.get(e)!;
+    const parent = this.fc;
+    const info = parent.info;
+    const isGen = e.kind === 'GeneratorExp';
+    this.fc = { ...this.newCtx(scope, parent.self, parent.classCell, info), isGenerator: isGen };
+    const first = this.id('it');
+    const r = '$r';
+    let inner: string;
+    if (e.kind === 'ListComp') inner = `${r}.push(${this.expr(e.elt)});`;
+    else if (e.kind === 'SetComp') inner = `${r}.add(${this.expr(e.elt)});`;
+    else if (e.kind === 'DictComp') inner = `${r}.set(${this.expr(e.key)}, ${this.expr(e.value)});`;
+    else inner = `yield ${this.expr(e.elt)};`;
+    for (let i = e.generators.length - 1; i >= 0; i--) {
+      const g = e.generators[i]!;
+      const v = this.id('v');
+      const src = i === 0 ? first : `${this.h('iter')}(${this.expr(g.iter)})`;
+      const conds = g.ifs.map(c => this.cond(c));
+      const body = conds.length ? `if (${conds.map(c => `(${c})`).join(' && ')}) { ${inner} }` : inner;
+      inner = `for (const ${v} of ${src}) { ${this.store(g.target, v, '')}; ${body} }`;
+    }
+    const locals = [...scope.symbols.values()].map(s => s.jsName);
+    for (let i = 0; i < this.fc.maxTemps; i++) locals.push(`$t${i}`);
+    const decl = locals.length ? `let ${locals.join(', ')}; ` : '';
+    this.fc = parent;
+    const src = `${this.h('iter')}(${this.expr(e.generators[0]!.iter)})`;
+    switch (e.kind) {
+      case 'ListComp': return `((${first}) => { ${decl}const ${r} = []; ${inner} return ${r}; })(${src})`;
+      case 'SetComp': return `((${first}) => { ${decl}const ${r} = $rt.set([]); ${inner} return ${r}; })(${src})`;
+      case 'DictComp': return `((${first}) => { ${decl}const ${r} = ${this.h('dict')}(); ${inner} return ${r}; })(${src})`;
+      default: return `(function* (${first}) { ${decl}${inner} })(${src})`;
+    }
+  }
+}
+
+function isNone(e: A.Expr): boolean { return e.kind === 'Const' && e.value === null; }

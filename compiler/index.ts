@@ -1,0 +1,76 @@
+// compile(): XLang source to an ES module, a source map, diagnostics and the artifact manifest.
+import { createHash } from 'node:crypto';
+import { GenMapping, addMapping, setSourceContent, toEncodedMap } from '@jridgewell/gen-mapping';
+import { parse } from './parser.js';
+import { analyze } from './scope.js';
+import { generate, type FunctionInfo } from './codegen.js';
+import type { Diagnostic } from './diagnostics.js';
+import type { Module } from './ast.js';
+
+export const COMPILER_VERSION = '0.1.0';
+
+export interface Manifest {
+  /** sha-256 over the compiler version and the source (imports are added by the host that links them). */
+  contentId: string;
+  path: string;
+  imports: string[];
+  exports: string[];
+  /** Every function with its .x line range and the module-level names it reads. */
+  functions: FunctionInfo[];
+}
+
+export interface CompileResult {
+  /** An ES module whose default export is `function $module($rt, $b, $m, $imp)`. Empty when there are errors. */
+  js: string;
+  /** The same function as a script expression (what hosts evaluate); same line layout as js. */
+  script: string;
+  /** Source map (v3) for js/script. */
+  map: string;
+  diagnostics: Diagnostic[];
+  manifest: Manifest;
+  ast: Module;
+}
+
+export interface CompileOptions {
+  /** Module name for __name__, class __module__ and function metadata. */
+  moduleName?: string;
+  /** Generate code even when there are errors (the erroneous parts raise when reached). */
+  force?: boolean;
+}
+
+export function contentIdOf(source: string): string {
+  return createHash('sha256').update(COMPILER_VERSION).update('\0').update(source).digest('hex');
+}
+
+export function compile(source: string, path = '<string>', opts: CompileOptions = {}): CompileResult {
+  const { module: ast, diagnostics } = parse(source, path);
+  const sc = analyze(ast);
+  const all = diagnostics.concat(sc.diagnostics).sort((a, b) => a.start - b.start);
+  const manifest: Manifest = { contentId: contentIdOf(source), path, imports: [], exports: [], functions: [] };
+  const hasErrors = all.some(d => d.severity === 'error');
+  if (hasErrors && !opts.force) return { js: '', script: '', map: '', diagnostics: all, manifest, ast };
+  const gen = generate(ast, sc, opts.moduleName ?? '__main__');
+  manifest.imports = gen.imports;
+  manifest.exports = gen.exports;
+  manifest.functions = gen.functions;
+  const header = `// Compiled by xlang ${COMPILER_VERSION} from ${path.replace(/\n/g, ' ')}. Do not edit.\n`;
+  // the header adds one line before the function: shift the map by emitting it as line 1
+  const shifted = new GenMapping({ file: path.replace(/\.x$/, '') + '.js' });
+  setSourceContent(shifted, path, source);
+  for (const m of gen.mappings) {
+    addMapping(shifted, { generated: { line: m.gl + 2, column: m.gc }, source: path, original: { line: m.ol, column: m.oc } });
+  }
+  return {
+    js: `${header}export default ${gen.body}\n`,
+    script: `${header}(${gen.body})`,
+    map: JSON.stringify(toEncodedMap(shifted)),
+    diagnostics: all,
+    manifest,
+    ast,
+  };
+}
+
+export { parse } from './parser.js';
+export { analyze } from './scope.js';
+export type { Diagnostic } from './diagnostics.js';
+export { formatDiagnostic, LineMap } from './diagnostics.js';

@@ -1,0 +1,138 @@
+#!/usr/bin/env node
+// The `xlang` command. Exit codes: 0 success, 1 uncaught error, 2 usage or compile error.
+import module from 'node:module';
+
+// Cache V8 bytecode of our own modules between runs: start-up is a product feature.
+(module as unknown as { enableCompileCache?: () => void }).enableCompileCache?.();
+
+const { Command, CommanderError } = await import('commander');
+const { readFileSync, writeFileSync, existsSync } = await import('node:fs');
+
+const program = new Command();
+program
+  .name('xlang')
+  .description('XLang: a Python-like language for distributed AI and IoT, compiled to JavaScript')
+  .version('0.1.0')
+  .option('-c, --code <code>', 'run a program passed as a string')
+  .argument('[file]', 'an .x program to run (same as `xlang run file`)')
+  .argument('[args...]', 'arguments for the program (sys.argv[1:])')
+  .allowExcessArguments(true)
+  .exitOverride()
+  .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+  .action(async (file: string | undefined, args: string[], opts: { code?: string }) => {
+    if (opts.code !== undefined) return runSource(opts.code, [...(file ? [file] : []), ...args]);
+    if (file) return runFile(file, args);
+    program.help({ error: true });
+  });
+
+program.command('run')
+  .description('run an .x program')
+  .argument('<file>', 'the program')
+  .argument('[args...]', 'arguments for the program (sys.argv[1:])')
+  .allowExcessArguments(true)
+  .passThroughOptions()
+  .action(async (file: string, args: string[]) => runFile(file, args));
+
+program.command('compile')
+  .description('compile an .x file to a JavaScript ES module with a source map')
+  .argument('<file>', 'the .x source')
+  .option('-o, --out <file>', 'output .js file (default: beside the source)')
+  .option('--minify', 'minify the output with swc')
+  .action(async (file: string, opts: { out?: string; minify?: boolean }) => {
+    const { compile } = await import('../../compiler/index.js');
+    const source = readSource(file);
+    const res = compile(source, file);
+    if (await printDiagnostics(res.diagnostics, file, source)) process.exit(2);
+    const out = opts.out ?? file.replace(/\.x$/, '') + '.js';
+    let js = res.js, map = res.map;
+    if (opts.minify) {
+      const swc = await import('@swc/core');
+      const r = await swc.minify(js, { module: true, compress: true, mangle: true, sourceMap: true, inputSourceMap: map } as never);
+      js = r.code;
+      map = r.map ?? map;
+    }
+    const mapFile = out + '.map';
+    writeFileSync(out, `${js}\n//# sourceMappingURL=${mapFile.split('/').pop()}\n`);
+    writeFileSync(mapFile, map);
+  });
+
+program.command('check')
+  .description('report diagnostics for .x files (exit 2 when any has errors)')
+  .argument('<files...>', 'the .x files')
+  .option('--format <format>', 'text or json', 'text')
+  .action(async (files: string[], opts: { format: string }) => {
+    if (opts.format !== 'text' && opts.format !== 'json') usage(`--format must be 'text' or 'json', not '${opts.format}'`);
+    const { compile } = await import('../../compiler/index.js');
+    let errors = 0;
+    const report: unknown[] = [];
+    for (const f of files) {
+      const source = readSource(f);
+      const res = compile(source, f);
+      errors += res.diagnostics.filter(d => d.severity === 'error').length;
+      if (opts.format === 'json') report.push(...res.diagnostics.map(d => ({ file: f, ...d, line: d.line, column: d.col + 1 })));
+      else await printDiagnostics(res.diagnostics, f, source);
+    }
+    if (opts.format === 'json') process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+    else if (errors === 0) process.stderr.write(`${files.length} file${files.length === 1 ? '' : 's'} checked, no errors\n`);
+    process.exit(errors ? 2 : 0);
+  });
+
+function usage(msg: string): never {
+  process.stderr.write(`xlang: ${msg}\n`);
+  process.exit(2);
+}
+
+function readSource(file: string): string {
+  if (!existsSync(file)) usage(`no such file: ${file}`);
+  try { return readFileSync(file, 'utf8'); } catch (e) { usage(`cannot read ${file}: ${(e as Error).message}`); }
+}
+
+async function printDiagnostics(diags: import('../../compiler/diagnostics.js').Diagnostic[], file: string, source: string): Promise<boolean> {
+  if (!diags.length) return false;
+  const { formatDiagnostic, LineMap } = await import('../../compiler/diagnostics.js');
+  const lines = new LineMap(source);
+  for (const d of diags) process.stderr.write(formatDiagnostic(d, file, lines) + '\n');
+  return diags.some(d => d.severity === 'error');
+}
+
+async function runFile(file: string, args: string[]): Promise<void> {
+  const source = readSource(file);
+  await execute(file, args, host => host.runMain(file, source));
+}
+
+async function runSource(code: string, args: string[]): Promise<void> {
+  await execute('-c', args, host => host.runSource(code, '<string>'));
+}
+
+async function execute(argv0: string, args: string[], run: (host: import('../hosts/main.js').MainHost) => void): Promise<void> {
+  const { MainHost, CompileError } = await import('../hosts/main.js');
+  const host = new MainHost({ argv: [argv0, ...args] });
+  let status = 0;
+  try {
+    run(host);
+  } catch (e) {
+    host.flush();
+    if (e instanceof CompileError) {
+      await printDiagnostics(e.diagnostics, e.path, e.source);
+      status = 2;
+    } else {
+      const exit = host.systemExitCode(e);
+      if (exit) {
+        if (exit.message !== null) process.stderr.write(exit.message + '\n');
+        status = exit.code;
+      } else {
+        process.stderr.write(host.traceback(e));
+        status = 1;
+      }
+    }
+  }
+  host.flush();
+  process.exitCode = status;
+}
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (e instanceof CommanderError) process.exit(e.exitCode === 0 ? 0 : 2);
+  throw e;
+}

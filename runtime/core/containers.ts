@@ -1,0 +1,288 @@
+// Containers: tuple, dict, set/frozenset, bytes, range, slice, and Python's list methods on
+// JS arrays. Dict and set share one insertion-ordered table whose keys are normalised by
+// keyOf(), so 1, 1.0 and True are one key and equal tuples are one key.
+import { raiseError } from './exceptions.js';
+import { PyFloat, PyComplex, MAX_SAFE } from './numbers.js';
+import { typeOf, invoke, getObjectProto } from './objects.js';
+import { eq, hash, toArray } from './ops.js';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+
+export class PyTuple {
+  constructor(readonly items: unknown[]) {}
+  [Symbol.iterator](): Iterator<unknown> { return this.items[Symbol.iterator](); }
+}
+export const EMPTY_TUPLE = new PyTuple([]);
+export function tuple(items: unknown[]): PyTuple {
+  return items.length === 0 ? EMPTY_TUPLE : new PyTuple(items);
+}
+
+export class PyBytes {
+  constructor(readonly data: Uint8Array, readonly mutable = false) {}
+  [Symbol.iterator](): Iterator<number> { return this.data[Symbol.iterator](); }
+}
+
+export class PySlice {
+  constructor(readonly start: unknown, readonly stop: unknown, readonly step: unknown) {}
+}
+
+export class PyRange {
+  readonly length: number;
+  constructor(readonly start: number, readonly stop: number, readonly step: number) {
+    if (step === 0) raiseError('ValueError', 'range() arg 3 must not be zero');
+    const n = step > 0 ? Math.ceil((stop - start) / step) : Math.ceil((start - stop) / -step);
+    this.length = n > 0 ? n : 0;
+  }
+  *[Symbol.iterator](): Iterator<number> {
+    const { start, stop, step } = this;
+    if (step > 0) for (let i = start; i < stop; i += step) yield i;
+    else for (let i = start; i > stop; i += step) yield i;
+  }
+  at(i: number): number { return this.start + i * this.step; }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Key normalisation
+
+const objIds = new WeakMap<object, number>();
+let nextObjId = 1;
+/** A stable small id for an object (Python's id()). */
+export function objectId(o: object): number {
+  let id = objIds.get(o);
+  if (id === undefined) { id = nextObjId++; objIds.set(o, id); }
+  return id;
+}
+
+const HASHED = '\u0000\u0001#';
+
+/** Whether the instance's class overrides __eq__ or __hash__ (so identity is not equality). */
+function customHash(o: any): boolean {
+  const op = getObjectProto();
+  return o.$__hash__ !== op.$__hash__ || o.$__eq__ !== op.$__eq__;
+}
+
+/**
+ * The JS Map key of a Python value: equal values give identical keys. Returns a string starting
+ * with HASHED for values compared through __eq__ (their entries are chained by hash).
+ */
+export function keyOf(k: unknown): unknown {
+  switch (typeof k) {
+    case 'number': case 'string': case 'bigint': return k;
+    case 'boolean': return k ? 1 : 0;
+    case 'undefined': return null;
+    case 'function': return k;
+    case 'object': {
+      if (k === null) return null;
+      if (k instanceof PyFloat) {
+        const v = k.v;
+        return Math.abs(v) <= MAX_SAFE ? v + 0 : BigInt(v);
+      }
+      if (k instanceof PyTuple || k instanceof PyFrozenSet || k instanceof PyBytes || k instanceof PyComplex) {
+        const c = canon(k);
+        return c === null ? HASHED + hash(k) : c;
+      }
+      if (Array.isArray(k) || k instanceof PyDict || (k instanceof PySet && !(k instanceof PyFrozenSet))) {
+        raiseError('TypeError', `unhashable type: '${typeOf(k).pyName}'`);
+      }
+      const o: any = k;
+      if (customHash(o)) {
+        if (o.$__hash__ === null) raiseError('TypeError', `unhashable type: '${typeOf(k).pyName}'`);
+        return HASHED + hash(k);
+      }
+      return k;
+    }
+  }
+  return k;
+}
+
+/** Canonical string of a value-hashed key, or null when it contains a custom-hash object. */
+function canon(k: unknown): string | null {
+  switch (typeof k) {
+    case 'number': return 'n' + k;
+    case 'bigint': return 'n' + k;
+    case 'boolean': return k ? 'n1' : 'n0';
+    case 'string': return 's' + k.length + ':' + k;
+    case 'undefined': return 'N';
+    case 'function': return 'o' + objectId(k);
+    case 'object': {
+      if (k === null) return 'N';
+      if (k instanceof PyFloat) return 'n' + String(keyOf(k));
+      if (k instanceof PyTuple) {
+        let s = 'T' + k.items.length + '(';
+        for (const it of k.items) { const c = canon(it); if (c === null) return null; s += c + ','; }
+        return s + ')';
+      }
+      if (k instanceof PyFrozenSet) {
+        const parts: string[] = [];
+        for (const it of k.table.keys()) { const c = canon(it); if (c === null) return null; parts.push(c); }
+        parts.sort();
+        return 'F' + parts.length + '(' + parts.join(',') + ')';
+      }
+      if (k instanceof PyBytes) return 'b' + k.data.length + ':' + String.fromCharCode.apply(null, Array.from(k.data));
+      if (k instanceof PyComplex) return k.im === 0 ? 'n' + String(keyOf(k.re === Math.trunc(k.re) ? new PyFloat(k.re) : k.re)) : 'c' + k.re + ',' + k.im;
+      const kk = keyOf(k);
+      if (typeof kk === 'string') return null;
+      return 'o' + objectId(k as object);
+    }
+  }
+  return null;
+}
+
+interface Entry { key: unknown; value: unknown; next: Entry | null }
+
+/** Insertion-ordered hash table keyed by Python equality. */
+export class Table {
+  private map = new Map<unknown, Entry>();
+  private count = 0;
+  get size(): number { return this.count; }
+
+  private find(k: unknown): Entry | undefined {
+    const nk = keyOf(k);
+    let e = this.map.get(nk);
+    if (e === undefined || typeof nk !== 'string' || !nk.startsWith(HASHED)) return e;
+    for (let x: Entry | null = e; x !== null; x = x.next) {
+      if (x.key === k || eq(x.key, k)) return x;
+    }
+    return undefined;
+  }
+  get(k: unknown): unknown {
+    // fast path for the common string / small-int keys
+    if (typeof k === 'string' || typeof k === 'number') return this.map.get(k)?.value;
+    return this.find(k)?.value;
+  }
+  has(k: unknown): boolean {
+    if (typeof k === 'string' || typeof k === 'number') return this.map.has(k);
+    return this.find(k) !== undefined;
+  }
+  set(k: unknown, v: unknown): void {
+    if (typeof k === 'string' || typeof k === 'number') {
+      const e = this.map.get(k);
+      if (e !== undefined) e.value = v;
+      else { this.map.set(k, { key: k, value: v, next: null }); this.count++; }
+      return;
+    }
+    const nk = keyOf(k);
+    const head = this.map.get(nk);
+    if (head === undefined) { this.map.set(nk, { key: k, value: v, next: null }); this.count++; return; }
+    if (typeof nk !== 'string' || !nk.startsWith(HASHED)) { head.value = v; return; }
+    let e: Entry = head;
+    for (;;) {
+      if (e.key === k || eq(e.key, k)) { e.value = v; return; }
+      if (e.next === null) break;
+      e = e.next;
+    }
+    e.next = { key: k, value: v, next: null };
+    this.count++;
+  }
+  delete(k: unknown): boolean {
+    const nk = keyOf(k);
+    const head = this.map.get(nk);
+    if (head === undefined) return false;
+    if (typeof nk !== 'string' || !nk.startsWith(HASHED)) { this.map.delete(nk); this.count--; return true; }
+    let prev: Entry | null = null;
+    for (let e: Entry | null = head; e !== null; prev = e, e = e.next) {
+      if (e.key === k || eq(e.key, k)) {
+        if (prev === null) { if (e.next === null) this.map.delete(nk); else this.map.set(nk, e.next); }
+        else prev.next = e.next;
+        this.count--;
+        return true;
+      }
+    }
+    return false;
+  }
+  clear(): void { this.map.clear(); this.count = 0; }
+  *entries(): Generator<[unknown, unknown]> {
+    for (const head of this.map.values()) for (let e: Entry | null = head; e !== null; e = e.next) yield [e.key, e.value];
+  }
+  *keys(): Generator<unknown> {
+    for (const head of this.map.values()) for (let e: Entry | null = head; e !== null; e = e.next) yield e.key;
+  }
+  *values(): Generator<unknown> {
+    for (const head of this.map.values()) for (let e: Entry | null = head; e !== null; e = e.next) yield e.value;
+  }
+  /** The first entry (for popitem order) or the last one. */
+  last(): [unknown, unknown] | undefined {
+    let lastE: Entry | undefined;
+    for (const head of this.map.values()) { let e: Entry = head; while (e.next !== null) e = e.next; lastE = e; }
+    return lastE ? [lastE.key, lastE.value] : undefined;
+  }
+}
+
+export class PyDict {
+  table = new Table();
+  get size(): number { return this.table.size; }
+  get(k: unknown): unknown { return this.table.get(k); }
+  set(k: unknown, v: unknown): void { this.table.set(k, v); }
+  has(k: unknown): boolean { return this.table.has(k); }
+  delete(k: unknown): boolean { return this.table.delete(k); }
+  [Symbol.iterator](): Iterator<unknown> { return this.table.keys(); }
+  static fromEntries(entries: Iterable<[unknown, unknown]>): PyDict {
+    const d = new PyDict();
+    for (const [k, v] of entries) d.table.set(k, v);
+    return d;
+  }
+}
+
+export class PySet {
+  table = new Table();
+  get size(): number { return this.table.size; }
+  add(k: unknown): void { this.table.set(k, true); }
+  has(k: unknown): boolean { return this.table.has(k); }
+  delete(k: unknown): boolean { return this.table.delete(k); }
+  [Symbol.iterator](): Iterator<unknown> { return this.table.keys(); }
+  static of(items: Iterable<unknown>, frozen = false): PySet {
+    const s = frozen ? new PyFrozenSet() : new PySet();
+    for (const x of items) s.table.set(x, true);
+    return s;
+  }
+}
+export class PyFrozenSet extends PySet {}
+
+export function newDict(): PyDict { return new PyDict(); }
+
+/** A dict from a Python mapping or iterable of pairs (dict(x) and dict.update). */
+export function dictUpdate(d: PyDict, src: any): void {
+  if (src instanceof PyDict) { for (const [k, v] of src.table.entries()) d.set(k, v); return; }
+  if (src != null && typeof src === 'object' && typeof src.$keys === 'function' && !Array.isArray(src)) {
+    for (const k of toArray(invoke(src.$keys, src, []))) d.set(k, invoke(src.$__getitem__, src, [k]));
+    return;
+  }
+  let i = 0;
+  for (const item of toArray(src)) {
+    const pair = toArray(item);
+    if (pair.length !== 2) raiseError('ValueError', `dictionary update sequence element #${i} has length ${pair.length}; 2 is required`);
+    d.set(pair[0], pair[1]);
+    i++;
+  }
+}
+
+/** Python slice indices for a sequence of length n: [start, stop, step, count]. */
+export function sliceIndices(len: number, start: unknown, stop: unknown, step: unknown): [number, number, number, number] {
+  let st = step == null ? 1 : idx(step);
+  if (st === 0) raiseError('ValueError', 'slice step cannot be zero');
+  let s: number, e: number;
+  if (st > 0) {
+    s = start == null ? 0 : clamp(idx(start), len, 0, len);
+    e = stop == null ? len : clamp(idx(stop), len, 0, len);
+  } else {
+    s = start == null ? len - 1 : clamp(idx(start), len, -1, len - 1);
+    e = stop == null ? -1 : clamp(idx(stop), len, -1, len - 1);
+  }
+  const count = st > 0 ? (e > s ? Math.ceil((e - s) / st) : 0) : (s > e ? Math.ceil((s - e) / -st) : 0);
+  return [s, e, st, count];
+}
+
+function clamp(i: number, len: number, lo: number, hi: number): number {
+  if (i < 0) { i += len; if (i < lo) i = lo; } else if (i > hi) i = hi;
+  return i;
+}
+
+/** An integer index from a Python value (int, bool, or __index__). */
+export function idx(x: unknown): number {
+  if (typeof x === 'number' && Number.isInteger(x)) return x;
+  if (typeof x === 'boolean') return x ? 1 : 0;
+  if (typeof x === 'bigint') return x > 0n ? Number.MAX_SAFE_INTEGER : -Number.MAX_SAFE_INTEGER;
+  const f = (x as any)?.$__index__;
+  if (typeof f === 'function') return idx(invoke(f, x, []));
+  raiseError('TypeError', `slice indices must be integers or None or have an __index__ method`);
+}

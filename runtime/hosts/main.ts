@@ -1,0 +1,375 @@
+// The main host: runs compiled XLang modules in this V8 isolate. It resolves and loads
+// modules (with a content-addressed compile cache on disk), wires stdout/stdin/sleep into the
+// core runtime, and turns uncaught exceptions into Python-style tracebacks of .x frames.
+import { readFileSync, writeFileSync, mkdirSync, renameSync, existsSync, statSync, writeSync, readSync } from 'node:fs';
+import { dirname, join, resolve, isAbsolute } from 'node:path';
+import { homedir } from 'node:os';
+import { createRequire } from 'node:module';
+import { Script } from 'node:vm';
+import { createHash } from 'node:crypto';
+import { TraceMap, originalPositionFor } from '@jridgewell/trace-mapping';
+import { rt, builtinNames, objects, exceptions, repr, str, containers } from '../core/index.js';
+import { setCoreHost } from '../core/builtins.js';
+import type { Diagnostic } from '../../compiler/diagnostics.js';
+import type { CompileResult, Manifest } from '../../compiler/index.js';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+
+const require = createRequire(import.meta.url);
+const COMPILER_VERSION = '0.1.0';
+
+/** A compile error surfaced while loading a module (the CLI prints its diagnostics). */
+export class CompileError extends Error {
+  constructor(readonly path: string, readonly source: string, readonly diagnostics: Diagnostic[]) {
+    super(`${path}: ${diagnostics.filter(d => d.severity === 'error').length} error(s)`);
+  }
+}
+
+/** A loaded compiled module: what tracebacks need to map frames back to .x. */
+interface Loaded {
+  path: string;
+  source: string;
+  map: string;
+  manifest: Manifest;
+  trace?: TraceMap;
+}
+
+/** The Python module object. */
+export class ModuleObject {
+  constructor(readonly name: string, readonly file: string | null) {
+    Object.defineProperty(this, '$__name__', { value: name, writable: true, enumerable: false });
+    Object.defineProperty(this, '$__file__', { value: file, writable: true, enumerable: false });
+  }
+}
+objects.builtinType('module', ModuleObject.prototype, (name: string) => new ModuleObject(name, null));
+Object.defineProperty(ModuleObject.prototype, '$__repr__', {
+  value: Object.assign(function (this: ModuleObject) {
+    return this.file ? `<module '${this.name}' from '${this.file}'>` : `<module '${this.name}' (built-in)>`;
+  }, { builtinMethod: true }),
+});
+
+/** `import m deferred`: a handle whose load() performs the import; attribute reads forward after it. */
+class DeferredModule {
+  module: unknown = undefined;
+  constructor(readonly name: string, readonly imp: (n: string) => unknown) {}
+}
+Object.defineProperty(DeferredModule.prototype, '$load', {
+  value: Object.assign(function (this: DeferredModule) {
+    if (this.module === undefined) this.module = this.imp(this.name);
+    return this.module;
+  }, { builtinMethod: true }),
+});
+objects.attrFallbacks.push((o, name) => {
+  if (!(o instanceof DeferredModule)) return undefined;
+  if (o.module === undefined) exceptions.raiseError('ImportError', `deferred module '${o.name}' is not loaded yet: call ${o.name}.load() first`);
+  return objects.getattr(o.module, name);
+});
+objects.attrFallbacks.push((o, name) => {
+  if (o instanceof ModuleObject) exceptions.raiseError('AttributeError', `module '${o.name}' has no attribute '${name}'`);
+  return undefined;
+});
+
+const runtime: any = Object.assign(Object.create(null), rt, {
+  deferred: (name: string, imp: (n: string) => unknown) => new DeferredModule(name, imp),
+  importFrom(mod: any, name: string, modName: string, imp: (n: string) => unknown) {
+    const v = mod['$' + name];
+    if (v !== undefined) return v;
+    // a submodule of a package
+    if (mod instanceof ModuleObject && mod.file && mod.file.endsWith('/')) {
+      try { return imp(modName + '.' + name); } catch { /* fall through */ }
+    }
+    exceptions.raiseError('ImportError', `cannot import name '${name}' from '${modName}'`);
+  },
+  starImport(star: any, mod: any) {
+    const all = mod.$__all__;
+    const names: string[] = all !== undefined ? (rt.toArray(all) as string[]) : Object.keys(mod).filter(k => k.startsWith('$') && !k.startsWith('$_')).map(k => k.slice(1));
+    for (const n of names) star['$' + n] = mod['$' + n];
+  },
+  starLoad(star: any, name: string, b: any) {
+    const v = star['$' + name];
+    if (v !== undefined) return v;
+    if (name in b) return b[name];
+    exceptions.raiseError('NameError', `name '${name}' is not defined`);
+  },
+});
+
+export interface HostOptions {
+  argv?: string[];
+  /** Extra module search folders (XLANG_PATH). */
+  searchPath?: string[];
+  /** Directory of the compile cache; null disables it. */
+  cacheDir?: string | null;
+}
+
+function defaultCacheDir(): string {
+  const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
+  return join(base, 'xlang', 'modules');
+}
+
+let compilerMod: typeof import('../../compiler/index.js') | null = null;
+/** The compiler is loaded only when a module is not in the cache (it costs start-up time). */
+function compiler(): typeof import('../../compiler/index.js') {
+  if (!compilerMod) compilerMod = require('../../compiler/index.js');
+  return compilerMod!;
+}
+
+export class MainHost {
+  readonly modules = new Map<string, any>();
+  private readonly loaded = new Map<string, Loaded>();
+  private out: string[] = [];
+  private outLen = 0;
+  readonly cacheDir: string | null;
+  readonly searchPath: string[];
+  private stdlibDir: string;
+
+  constructor(readonly opts: HostOptions = {}) {
+    this.cacheDir = opts.cacheDir === undefined ? defaultCacheDir() : opts.cacheDir;
+    this.searchPath = opts.searchPath ?? (process.env.XLANG_PATH ? process.env.XLANG_PATH.split(':').filter(Boolean) : []);
+    this.stdlibDir = resolve(dirname(new URL(import.meta.url).pathname), '../../stdlib');
+    Error.stackTraceLimit = 64;
+    setCoreHost({
+      write: (s) => this.write(s),
+      readLine: () => { this.flush(); return readLineSync(); },
+      sleep: (ms) => { this.flush(); Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms); },
+      now: () => Date.now(),
+    });
+  }
+
+  write(s: string): void {
+    this.out.push(s);
+    this.outLen += s.length;
+    if (this.outLen > 1 << 16) this.flush();
+  }
+
+  flush(): void {
+    if (this.out.length === 0) return;
+    const text = this.out.join('');
+    this.out = [];
+    this.outLen = 0;
+    writeAll(1, text);
+  }
+
+  // --- loading ------------------------------------------------------------------------------
+
+  /** Compiles (or fetches from the cache) and evaluates a module function. */
+  private load(path: string, source: string, moduleName: string): { fn: any; loaded: Loaded } {
+    const id = createHash('sha256').update(COMPILER_VERSION).update('\0').update(source).update('\0').update(moduleName).digest('hex');
+    let entry = this.cacheGet(id);
+    if (!entry) {
+      const res: CompileResult = compiler().compile(source, path, { moduleName });
+      if (res.diagnostics.some(d => d.severity === 'error')) throw new CompileError(path, source, res.diagnostics);
+      entry = { script: res.script, map: res.map, manifest: res.manifest };
+      this.cachePut(id, entry);
+    }
+    const loaded: Loaded = { path, source, map: entry.map, manifest: entry.manifest };
+    const jsFile = path + '.js';
+    this.loaded.set(jsFile, loaded);
+    const fn = new Script(entry.script, { filename: jsFile }).runInThisContext();
+    return { fn, loaded };
+  }
+
+  private cacheGet(id: string): { script: string; map: string; manifest: Manifest } | null {
+    if (!this.cacheDir) return null;
+    try { return JSON.parse(readFileSync(join(this.cacheDir, id + '.json'), 'utf8')); } catch { return null; }
+  }
+
+  private cachePut(id: string, entry: object): void {
+    if (!this.cacheDir) return;
+    try {
+      mkdirSync(this.cacheDir, { recursive: true });
+      const tmp = join(this.cacheDir, `${id}.${process.pid}.tmp`);
+      writeFileSync(tmp, JSON.stringify(entry));
+      renameSync(tmp, join(this.cacheDir, id + '.json'));
+    } catch { /* the cache is an optimisation: an unwritable cache directory only costs time */ }
+  }
+
+  /** Runs a source file as __main__. */
+  runMain(path: string, source?: string): void {
+    const abs = isAbsolute(path) ? path : resolve(path);
+    const src = source ?? readFileSync(abs, 'utf8');
+    this.execModule('__main__', abs, src);
+  }
+
+  /** Runs source text as __main__ (xlang -c). */
+  runSource(source: string, path = '<string>'): void {
+    this.execModule('__main__', path, source);
+  }
+
+  private execModule(name: string, path: string, source: string): any {
+    const { fn } = this.load(path, source, name);
+    const m = new ModuleObject(name, path);
+    this.modules.set(name, m);
+    const dir = path.startsWith('<') ? process.cwd() : dirname(path);
+    const imp = (spec: string) => this.importModule(spec, dir, name);
+    try {
+      fn(runtime, builtinNames, m, imp);
+    } catch (e) {
+      if (name !== '__main__') this.modules.delete(name);
+      throw e;
+    }
+    return m;
+  }
+
+  /** The module object for `import spec` from a module in `fromDir`. */
+  importModule(spec: string, fromDir: string, fromName: string): any {
+    let name = spec;
+    if (spec.startsWith('.')) {
+      const level = spec.length - spec.replace(/^\.+/, '').length;
+      const base = fromName.split('.');
+      const pkg = base.slice(0, Math.max(0, base.length - level)).join('.');
+      name = [pkg, spec.slice(level)].filter(Boolean).join('.');
+      if (name === '') exceptions.raiseError('ImportError', 'attempted relative import with no known parent package');
+    }
+    const cached = this.modules.get(name);
+    if (cached) return cached;
+    const parts = name.split('.');
+    // a dotted import loads each package on the way
+    let parent: any = null;
+    for (let i = 0; i < parts.length; i++) {
+      const sub = parts.slice(0, i + 1).join('.');
+      let m = this.modules.get(sub);
+      if (!m) {
+        m = this.findAndLoad(sub, parts.slice(0, i + 1), fromDir);
+        if (parent) Object.defineProperty(parent, '$' + parts[i], { value: m, writable: true, configurable: true, enumerable: true });
+      }
+      parent = m;
+    }
+    return parent;
+  }
+
+  private findAndLoad(name: string, parts: string[], fromDir: string): any {
+    const rel = join(...parts);
+    const dirs = [fromDir, ...this.searchPath];
+    for (const d of dirs) {
+      const file = join(d, rel + '.x');
+      if (existsSync(file)) return this.execModule(name, file, readFileSync(file, 'utf8'));
+      const pkgDir = join(d, rel);
+      if (existsSync(pkgDir) && statSync(pkgDir).isDirectory()) {
+        const init = join(pkgDir, '__init__.x');
+        if (existsSync(init)) return this.execModule(name, init, readFileSync(init, 'utf8'));
+        const m = new ModuleObject(name, pkgDir + '/');
+        this.modules.set(name, m);
+        return m;
+      }
+    }
+    const native = this.stdlibModule(name);
+    if (native) return native;
+    exceptions.raiseError('ModuleNotFoundError', `No module named '${name}'`);
+  }
+
+  private stdlibModule(name: string): any {
+    if (!/^[a-z_][a-z0-9_]*$/.test(name)) return null;
+    const file = join(this.stdlibDir, name + '.js');
+    if (!existsSync(file)) return null;
+    const mod = require(file);
+    const m = this.nativeModule(name, mod.create({ rt, objects, host: this, builtins: builtinNames }));
+    this.modules.set(name, m);
+    return m;
+  }
+
+  private nativeModule(name: string, members: Record<string, unknown>): ModuleObject {
+    const m = new ModuleObject(name, null);
+    for (const [k, v] of Object.entries(members)) {
+      if (typeof v === 'function' && !(v as any).isClass) { (v as any).pyName ??= k; (v as any).builtin = true; }
+      Object.defineProperty(m, '$' + k, { value: v, writable: true, configurable: true, enumerable: true });
+    }
+    return m;
+  }
+
+  // --- errors -------------------------------------------------------------------------------
+
+  /** Python-style traceback text for an uncaught exception (frames mapped to .x lines). */
+  traceback(e: any): string {
+    const exc = exceptions.toPyExc(e);
+    const chain: any[] = [];
+    for (let x = exc; x && chain.length < 10; x = x.$__cause__ ?? (x.$__suppress_context__ ? null : x.$__context__)) chain.unshift(x);
+    let text = '';
+    for (let i = 0; i < chain.length; i++) {
+      const x = chain[i];
+      text += this.oneTraceback(x);
+      if (i < chain.length - 1) {
+        text += chain[i + 1].$__cause__ === x
+          ? '\nThe above exception was the direct cause of the following exception:\n\n'
+          : '\nDuring handling of the above exception, another exception occurred:\n\n';
+      }
+    }
+    return text;
+  }
+
+  private oneTraceback(exc: any): string {
+    const frames = this.frames(typeof exc?.stack === 'string' ? exc.stack : '');
+    let out = '';
+    if (frames.length) {
+      out += 'Traceback (most recent call last):\n';
+      for (const f of frames) {
+        out += `  File "${f.file}", line ${f.line}, in ${f.fn}\n`;
+        if (f.text) out += `    ${f.text}\n`;
+      }
+    }
+    out += exceptions.excSummary(exc, str, repr) + '\n';
+    return out;
+  }
+
+  /** .x frames of a V8 stack, oldest first. */
+  frames(stack: string): { file: string; line: number; col: number; fn: string; text: string }[] {
+    const out: { file: string; line: number; col: number; fn: string; text: string }[] = [];
+    for (const raw of stack.split('\n')) {
+      const m = raw.match(/^\s+at (?:.*? \()?(.*?):(\d+):(\d+)\)?$/);
+      if (!m) continue;
+      const l = this.loaded.get(m[1]!);
+      if (!l) continue;
+      l.trace ??= new TraceMap(l.map);
+      const pos = originalPositionFor(l.trace, { line: +m[2]!, column: +m[3]! - 1 });
+      if (pos.line == null) continue;
+      let fn = '<module>';
+      let best: { line: number; endLine: number; name: string } | null = null;
+      for (const f of l.manifest.functions) {
+        if (f.line <= pos.line && pos.line <= f.endLine && (!best || f.line >= best.line)) best = f;
+      }
+      if (best) fn = best.name.split('.').pop()!;
+      const text = (l.source.split(/\r?\n/)[pos.line - 1] ?? '').trim();
+      out.push({ file: l.path, line: pos.line, col: pos.column ?? 0, fn, text });
+    }
+    return out.reverse();
+  }
+
+  /** Exit status for an uncaught SystemExit, or null when e is not one. */
+  systemExitCode(e: any): { code: number; message: string | null } | null {
+    const x = exceptions.toPyExc(e);
+    if (!(x && typeof x === 'object' && objects.isinstance(x, objects.types.SystemExit))) return null;
+    const c = x.$code;
+    if (c === null || c === undefined) return { code: 0, message: null };
+    if (typeof c === 'number' && Number.isInteger(c)) return { code: c & 0xff, message: null };
+    return { code: 1, message: str(c) };
+  }
+}
+
+function writeAll(fd: number, text: string): void {
+  const buf = Buffer.from(text, 'utf8');
+  let off = 0;
+  while (off < buf.length) {
+    try { off += writeSync(fd, buf, off, buf.length - off); } catch (e: any) {
+      if (e.code === 'EAGAIN') continue;
+      if (e.code === 'EPIPE') return;
+      throw e;
+    }
+  }
+}
+
+/** Reads one line from stdin synchronously; null at end of input. */
+function readLineSync(): string | null {
+  const bytes: number[] = [];
+  const b = Buffer.alloc(1);
+  for (;;) {
+    let n: number;
+    try { n = readSync(0, b, 0, 1, null); } catch (e: any) {
+      if (e.code === 'EAGAIN') { Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5); continue; }
+      if (e.code === 'EOF') n = 0; else throw e;
+    }
+    if (n === 0) return bytes.length ? Buffer.from(bytes).toString('utf8') : null;
+    if (b[0] === 10) return Buffer.from(bytes).toString('utf8').replace(/\r$/, '');
+    bytes.push(b[0]!);
+  }
+}
+
+export { containers };
