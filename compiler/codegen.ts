@@ -240,7 +240,17 @@ class Gen {
     const tg = s.target;
     if (tg.kind === 'Name') {
       const cur = this.load(tg);
-      return `${pad}${m}${this.store(tg, `${this.h('iop')}(${op}, ${cur}, ${this.expr(s.value)})`, pad)};\n`;
+      // numbers and strings are immutable: `x op= y` is `x = x op y` without the generic dispatch
+      const direct = BINOP_FN[s.op]!.slice(1);
+      const fast = s.op === '+' ? `typeof ${cur} === 'number' || typeof ${cur} === 'string'` : `typeof ${cur} === 'number'`;
+      let val: string;
+      if (/^[\w$]+$/.test(cur)) {
+        let v = this.expr(s.value);
+        let pre = '';
+        if (!/^[\w$.]+$/.test(v)) { const t = this.temp(); pre = `${t} = ${v}, `; v = t; }
+        val = `(${pre}${fast} ? ${this.h(direct)}(${cur}, ${v}) : ${this.h('iop')}(${op}, ${cur}, ${v}))`;
+      } else val = `${this.h('iop')}(${op}, ${cur}, ${this.expr(s.value)})`;
+      return `${pad}${m}${this.store(tg, val, pad)};\n`;
     }
     if (tg.kind === 'Attribute') {
       const o = this.temp();
@@ -549,23 +559,19 @@ class Gen {
     let wrapped: string;
     if (!complex) {
       const ps = JSON.stringify(implicitFirst ? ['self', ...argNames] : argNames);
-      wrapped = `${this.h('fn')}(${jsName}, ${JSON.stringify(pyName)}, ${JSON.stringify(qual)}, ${ps}, ${defaults.length ? `[${defaults.join(', ')}]` : 'null'}, ${mod}, ${doc})`;
+      wrapped = `${this.h('fn')}(${fnText}, ${JSON.stringify(pyName)}, ${JSON.stringify(qual)}, ${ps}, ${defaults.length ? `[${defaults.join(', ')}]` : 'null'}, ${mod}, ${doc})`;
     } else {
       const spec = `{args: ${JSON.stringify(implicitFirst ? ['self', ...argNames] : argNames)}, defaults: [${defaults.join(', ')}], vararg: ${params.vararg !== null}, kwonly: ${JSON.stringify(params.kwonly.map(p => p.name))}, kwdefaults: [${kwdefaults.join(', ')}], kwarg: ${params.kwarg !== null}, posonly: ${params.posonlyCount + (implicitFirst ? 1 : 0)}}`;
-      wrapped = `${this.h('fnx')}(${jsName}, ${JSON.stringify(pyName)}, ${JSON.stringify(qual)}, ${spec}, ${mod}, ${doc})`;
-    }
-    // a this-based adapter for simple methods, so obj.m(a) calls m(obj, a) without allocation
-    if (selfName && !complex) {
-      const ps = (implicitFirst ? pnames : pnames.slice(1));
-      const first = implicitFirst ? '' : '';
-      void first;
-      const fnRef = jsName;
-      wrapped = `(${fnText}, ${fnRef}.thisAdapter = Object.assign(function (${ps.join(', ')}) { if (arguments.length > ${ps.length}) return ${fnRef}(this, ...arguments); return ${fnRef}(this${ps.map(p => ', ' + p).join('')}); }, {raw: ${fnRef}, params: ${JSON.stringify(implicitFirst ? argNames : argNames.slice(1))}}), ${wrapped})`;
-      void node;
-      return wrapped;
+      wrapped = `${this.h('fnx')}(${fnText}, ${JSON.stringify(pyName)}, ${JSON.stringify(qual)}, ${spec}, ${mod}, ${doc})`;
     }
     void node;
-    return `(${fnText}, ${wrapped})`;
+    // a this-based adapter for simple methods, so obj.m(a) calls m(obj, a) without allocation
+    if (selfName && !complex) {
+      const ps = implicitFirst ? pnames : pnames.slice(1);
+      const ad = ps.map(p => '$' + p);
+      return `(($f) => ($f.thisAdapter = Object.assign(function (${ad.join(', ')}) { if (arguments.length > ${ps.length}) return $f(this, ...arguments); return $f(this${ad.map(p => ', ' + p).join('')}); }, {raw: $f, params: ${JSON.stringify(implicitFirst ? argNames : argNames.slice(1))}}), $f))(${wrapped})`;
+    }
+    return wrapped;
   }
 
   private classDef(s: A.ClassDef, ind: number, pad: string, m: string): string {

@@ -17,6 +17,7 @@ program
   .argument('[file]', 'an .x program to run (same as `xlang run file`)')
   .argument('[args...]', 'arguments for the program (sys.argv[1:])')
   .allowExcessArguments(true)
+  .enablePositionalOptions()
   .exitOverride()
   .configureOutput({ writeErr: (s) => process.stderr.write(s) })
   .action(async (file: string | undefined, args: string[], opts: { code?: string }) => {

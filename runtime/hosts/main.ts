@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import { TraceMap, originalPositionFor } from '@jridgewell/trace-mapping';
 import { rt, builtinNames, objects, exceptions, repr, str, containers } from '../core/index.js';
 import { setCoreHost } from '../core/builtins.js';
+import { toBin, fromBin } from './serializer.js';
 import type { Diagnostic } from '../../compiler/diagnostics.js';
 import type { CompileResult, Manifest } from '../../compiler/index.js';
 
@@ -17,6 +18,14 @@ import type { CompileResult, Manifest } from '../../compiler/index.js';
 
 const require = createRequire(import.meta.url);
 const COMPILER_VERSION = '0.1.0';
+/** Compiled output depends on the compiler's own code: its files' identity joins the cache key. */
+const COMPILER_BUILD = (() => {
+  const dir = resolve(dirname(new URL(import.meta.url).pathname), '../../compiler');
+  try {
+    return ['codegen.js', 'scope.js', 'rdparser.js', 'parser.js', 'index.js']
+      .map(f => { try { const st = statSync(join(dir, f)); return `${st.size}:${st.mtimeMs}`; } catch { return '-'; } }).join(',');
+  } catch { return 'unknown'; }
+})();
 
 /** A compile error surfaced while loading a module (the CLI prints its diagnostics). */
 export class CompileError extends Error {
@@ -68,6 +77,11 @@ objects.attrFallbacks.push((o, name) => {
   if (o instanceof ModuleObject) exceptions.raiseError('AttributeError', `module '${o.name}' has no attribute '${name}'`);
   return undefined;
 });
+
+// Host capabilities the core leaves to hosts: serialization.
+for (const [name, f] of [['to_bin', toBin], ['from_bin', fromBin]] as const) {
+  builtinNames[name] = Object.assign(f, { pyName: name, builtin: true });
+}
 
 const runtime: any = Object.assign(Object.create(null), rt, {
   deferred: (name: string, imp: (n: string) => unknown) => new DeferredModule(name, imp),
@@ -153,7 +167,7 @@ export class MainHost {
 
   /** Compiles (or fetches from the cache) and evaluates a module function. */
   private load(path: string, source: string, moduleName: string): { fn: any; loaded: Loaded } {
-    const id = createHash('sha256').update(COMPILER_VERSION).update('\0').update(source).update('\0').update(moduleName).digest('hex');
+    const id = createHash('sha256').update(COMPILER_VERSION).update(COMPILER_BUILD).update('\0').update(source).update('\0').update(moduleName).digest('hex');
     let entry = this.cacheGet(id);
     if (!entry) {
       const res: CompileResult = compiler().compile(source, path, { moduleName });
