@@ -183,7 +183,8 @@ export function makeClass(name: string, bases: PyClass[], ns: any, opts: { modul
     }
     if (ns.$__doc__ === undefined) F.doc = null;
   }
-  if (proto.$__getattr__ || proto.$__setattr__ !== undefined && Object.prototype.hasOwnProperty.call(proto, '$__setattr__') || proto.$__delattr__) {
+  // instances need the attribute-hook proxy only when the class overrides object's behaviour
+  if (proto.$__getattr__ !== undefined || proto.$__setattr__ !== objectProto.$__setattr__ || proto.$__delattr__ !== objectProto.$__delattr__) {
     F.hooks = true;
   }
   const initSub = parentProto.$__init_subclass__;
