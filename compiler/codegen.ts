@@ -494,7 +494,6 @@ class Gen {
   private qualName(name: string): string {
     const parts: string[] = [];
     for (const f of this.fnStack) parts.push(f.name);
-    if (this.fc.scope.kind === 'class') parts.push(this.fc.scope.name);
     return [...parts.length ? [parts.join('.')] : [], name].join('.').replace(/^\.+/, '');
   }
 
@@ -789,7 +788,11 @@ class Gen {
           case '-':
             if (e.operand.kind === 'IntLit' && typeof e.operand.value === 'number') return e.operand.value === 0 ? '0' : `-${e.operand.value}`;
             if (e.operand.kind === 'IntLit') return `-${e.operand.value}n`;
-            if (e.operand.kind === 'FloatLit' && !Number.isInteger(e.operand.value)) return `-${e.operand.value}`;
+            if (e.operand.kind === 'FloatLit') {
+              const v = e.operand.value;
+              if (!Number.isInteger(v)) return `-${v}`;
+              if (Number.isFinite(v)) return this.constant(`new $rt.PyFloat(-${v})`);
+            }
             return `${this.h('neg')}(${this.expr(e.operand)})`;
           case '+': return `${this.h('pos')}(${this.expr(e.operand)})`;
           case '~': return `${this.h('invert')}(${this.expr(e.operand)})`;
@@ -960,6 +963,8 @@ class Gen {
     this.fc = { ...this.newCtx(scope, parent.self, parent.classCell, info), isGenerator: isGen };
     const first = this.id('it');
     const r = '$r';
+    // comprehension targets are always bound before the element is evaluated
+    for (const sym of scope.symbols.values()) this.fc.assigned.add(sym);
     let inner: string;
     if (e.kind === 'ListComp') inner = `${r}.push(${this.expr(e.elt)});`;
     else if (e.kind === 'SetComp') inner = `${r}.add(${this.expr(e.elt)});`;

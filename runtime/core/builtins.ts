@@ -646,7 +646,7 @@ export function initBuiltinTypes(): void {
   // object.__new__(cls) makes a bare instance (for user __new__ implementations)
   const newFn: any = function (cls: any) {
     if (!(typeof cls === 'function' && cls.isClass)) raiseError('TypeError', 'object.__new__(X): X is not a type object');
-    return cls.nativeNew ? cls.nativeNew(cls, []) : new cls();
+    return cls.nativeNew ? cls.nativeNew(cls, []) : new cls.Inst();
   };
   newFn.pyName = '__new__';
   Object.defineProperty(objProto, '$__new__', { value: Object.assign(function (this: any, ...a: unknown[]) { return newFn(...a); }, { staticOf: newFn, kw: true }), writable: true });
@@ -783,7 +783,11 @@ function installMethods(): void {
       let k = idx(i);
       if (k < 0) k += this.length;
       if (k < 0 || k >= this.length) raiseError('IndexError', 'pop index out of range');
-      return this.splice(k, 1)[0];
+      if (k === 0) return this.shift();
+      const v = this[k];
+      for (let j = k + 1; j < this.length; j++) this[j - 1] = this[j];
+      this.length--;
+      return v;
     },
     clear(this: unknown[]) { this.length = 0; return null; },
     index(this: unknown[], x: unknown, start?: unknown, stop?: unknown) { return listIndex(this, x, start, stop); },

@@ -53,8 +53,7 @@ export function initExceptions(tupleFactory: (items: unknown[]) => unknown, strO
     return construct(Base, args);
   }, [types.object!], {
     nativeNew: (cls, args) => {
-      const o = new (cls as any)();
-      if (cls === Base) Object.setPrototypeOf(o, proto);
+      const o = cls === Base ? Object.create(proto) : new (cls as any).Inst();
       const pos = args.length && (args[args.length - 1] as any)?.constructor?.name === 'KwArgs' ? args.slice(0, -1) : args;
       o.$args = mkTuple(pos);
       return o;

@@ -144,10 +144,23 @@ export function makeClass(name: string, bases: PyClass[], ns: any, opts: { modul
   for (const b of bases) {
     if (typeof b !== 'function' || !(b as any).isClass) raiseError('TypeError', `bases must be types, not ${typeOf(b).pyName}`);
   }
-  const F = function (this: any, ...args: unknown[]) {
-    if (new.target !== undefined) return;
+  // The common case (compiled __init__, no __new__, no attribute hooks) skips construct().
+  let fastInit: any = null;
+  const F = function (...args: unknown[]) {
+    const n = args.length;
+    if (fastInit !== null && (n === 0 || !(args[n - 1] instanceof KwArgs))) {
+      const o = new (F as any).Inst();
+      const r = fastInit.apply(o, args);
+      if (r !== null && r !== undefined) raiseError('TypeError', `__init__() should return None, not '${typeOf(r).pyName}'`);
+      return o;
+    }
     return construct(F as unknown as PyClass, args);
   } as unknown as PyClass;
+  (F as any).refreshFast = () => {
+    const p = F.prototype, init = p.$__init__;
+    fastInit = p.$__new__ === objectProto.$__new__ && !F.nativeNew && !F.hooks && typeof init === 'function' &&
+      init.raw !== undefined && init.params !== undefined ? init : null;
+  };
   Object.defineProperty(F, 'name', { value: name });
   F.isClass = true;
   F.pyName = name;
@@ -174,6 +187,10 @@ export function makeClass(name: string, bases: PyClass[], ns: any, opts: { modul
   const proto = Object.create(parentProto);
   Object.defineProperty(proto, '__cls', { value: F, writable: true });
   F.prototype = proto;
+  // instances are allocated by a trivial constructor (cheap `new`, V8 slack tracking)
+  const Inst = function () { /* an instance's fields are set by __init__ */ } as unknown as { prototype: unknown };
+  Inst.prototype = proto;
+  (F as any).Inst = Inst;
   for (const b of F.mro) if (b.nativeNew) { F.nativeNew = b.nativeNew; break; }
   for (const b of F.mro) if (b.hooks) { F.hooks = true; break; }
   if (ns) {
@@ -187,6 +204,7 @@ export function makeClass(name: string, bases: PyClass[], ns: any, opts: { modul
   if (proto.$__getattr__ !== undefined || proto.$__setattr__ !== objectProto.$__setattr__ || proto.$__delattr__ !== objectProto.$__delattr__) {
     F.hooks = true;
   }
+  (F as any).refreshFast();
   const initSub = parentProto.$__init_subclass__;
   if (typeof initSub === 'function' && initSub.raw) invoke(initSub.raw, undefined, [F]);
   return F;
@@ -208,6 +226,11 @@ export function methodAdapter(fn: any): any {
 
 /** Puts one class attribute in place, turning functions into methods and descriptors into accessors. */
 export function installAttr(F: PyClass, name: string, value: any): void {
+  installAttr1(F, name, value);
+  if ((name === '__init__' || name === '__new__') && (F as any).refreshFast) (F as any).refreshFast();
+}
+
+function installAttr1(F: PyClass, name: string, value: any): void {
   const proto = F.prototype;
   const key = '$' + name;
   if (typeof value === 'function' && !value.isClass && !value.builtin && !value.isEvent) {
@@ -297,11 +320,15 @@ export function construct(F: PyClass, args: unknown[]): any {
   } else if (F.nativeNew) {
     obj = F.nativeNew(F, args);
   } else {
-    obj = new (F as any)();
+    obj = new (F as any).Inst();
   }
   const init = proto.$__init__;
   if (init !== undefined && init !== objectProto.$__init__) {
-    const r = init.raw ? invoke(init.raw, undefined, [obj, ...args]) : invoke(init, obj, args);
+    const n = args.length;
+    // a compiled __init__'s this-based adapter takes the positional arguments as they are
+    const r = init.raw !== undefined && !(n > 0 && args[n - 1] instanceof KwArgs) && init.params !== undefined
+      ? init.apply(obj, args)
+      : init.raw ? invoke(init.raw, undefined, [obj, ...args]) : invoke(init, obj, args);
     if (r !== null && r !== undefined) raiseError('TypeError', `__init__() should return None, not '${typeOf(r).pyName}'`);
   } else if (args.length > 0 && newAdapter === objectProto.$__new__ && !F.nativeNew) {
     const { pos, kw } = splitKw(args);

@@ -92,7 +92,18 @@ export function add(a: any, b: any): any {
   return addSlow(a, b);
 }
 
+/** The float value of a raw number or a boxed float, else undefined (keeps slow paths short). */
+function fl(x: unknown): number | undefined {
+  return typeof x === 'number' ? x : x instanceof PyFloat ? x.v : undefined;
+}
+
 function addSlow(a: any, b: any): any {
+  if (typeof a === 'bigint') {
+    if (typeof b === 'bigint') return mkint(a + b);
+    if (typeof b === 'number' && Number.isInteger(b)) return mkint(a + BigInt(b));
+  } else if (typeof b === 'bigint' && typeof a === 'number' && Number.isInteger(a)) return mkint(BigInt(a) + b);
+  const x = fl(a), y = fl(b);
+  if (x !== undefined && y !== undefined) return mkfloat(x + y);
   const ka = numKind(a), kb = numKind(b);
   if (ka >= 0 && kb >= 0) {
     if (ka === 0 && kb === 0) return bigOrNum(asInt(a), asInt(b), (x, y) => x + y);
@@ -128,6 +139,12 @@ export function sub(a: any, b: any): any {
 }
 
 function subSlow(a: any, b: any): any {
+  if (typeof a === 'bigint') {
+    if (typeof b === 'bigint') return mkint(a - b);
+    if (typeof b === 'number' && Number.isInteger(b)) return mkint(a - BigInt(b));
+  } else if (typeof b === 'bigint' && typeof a === 'number' && Number.isInteger(a)) return mkint(BigInt(a) - b);
+  const x = fl(a), y = fl(b);
+  if (x !== undefined && y !== undefined) return mkfloat(x - y);
   const ka = numKind(a), kb = numKind(b);
   if (ka >= 0 && kb >= 0) {
     if (ka === 0 && kb === 0) return bigOrNum(asInt(a), asInt(b), (x, y) => x - y);
@@ -160,6 +177,12 @@ function repeatCount(n: unknown): number {
 }
 
 function mulSlow(a: any, b: any): any {
+  if (typeof a === 'bigint') {
+    if (typeof b === 'bigint') return mkint(a * b);
+    if (typeof b === 'number' && Number.isInteger(b)) return mkint(a * BigInt(b));
+  } else if (typeof b === 'bigint' && typeof a === 'number' && Number.isInteger(a)) return mkint(BigInt(a) * b);
+  const x = fl(a), y = fl(b);
+  if (x !== undefined && y !== undefined) return mkfloat(x * y);
   const ka = numKind(a), kb = numKind(b);
   if (ka >= 0 && kb >= 0) {
     if (ka === 0 && kb === 0) return bigOrNum(asInt(a), asInt(b), (x, y) => x * y);
@@ -205,6 +228,8 @@ export function truediv(a: any, b: any): any {
 }
 
 function truedivSlow(a: any, b: any): any {
+  const x = fl(a), y = fl(b);
+  if (x !== undefined && y !== undefined && y !== 0) return mkfloat(x / y);
   const ka = numKind(a), kb = numKind(b);
   if (ka >= 0 && kb >= 0) {
     if (ka <= 1 && kb <= 1) {
@@ -571,6 +596,8 @@ export function eq(a: any, b: any): boolean {
 }
 
 function eqSlow(a: any, b: any): boolean {
+  const fx = fl(a), fy = fl(b);
+  if (fx !== undefined && fy !== undefined) return fx === fy;
   const ka = numKind(a), kb = numKind(b);
   if (ka >= 0 && kb >= 0) {
     if (ka === 2 || kb === 2) { const x = asComplex(a), y = asComplex(b); return x.re === y.re && x.im === y.im; }
@@ -659,6 +686,8 @@ const CMP_NAMES: Record<string, [string, string]> = {
 
 /** Three-way compare of two values Python can order; throws TypeError otherwise. */
 function order(op: string, a: any, b: any): boolean {
+  const fx = fl(a), fy = fl(b);
+  if (fx !== undefined && fy !== undefined) return op === '<' ? fx < fy : op === '<=' ? fx <= fy : op === '>' ? fx > fy : fx >= fy;
   const ka = numKind(a), kb = numKind(b);
   if (ka >= 0 && kb >= 0 && ka < 2 && kb < 2) {
     if (ka === 0 && kb === 0) { const x = toBig(asInt(a)), y = toBig(asInt(b)); return cmpResult(op, x < y ? -1 : x > y ? 1 : 0); }
