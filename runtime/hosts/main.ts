@@ -7,10 +7,8 @@ import { homedir } from 'node:os';
 import { createRequire } from 'node:module';
 import { Script } from 'node:vm';
 import { createHash } from 'node:crypto';
-import { TraceMap, originalPositionFor } from '@jridgewell/trace-mapping';
 import { rt, builtinNames, objects, exceptions, repr, str, containers } from '../core/index.js';
 import { setCoreHost } from '../core/builtins.js';
-import { toBin, fromBin } from './serializer.js';
 import type { Diagnostic } from '../../compiler/diagnostics.js';
 import type { CompileResult, Manifest } from '../../compiler/index.js';
 
@@ -40,7 +38,7 @@ interface Loaded {
   source: string;
   map: string;
   manifest: Manifest;
-  trace?: TraceMap;
+  trace?: import('@jridgewell/trace-mapping').TraceMap;
 }
 
 /** The Python module object. */
@@ -78,10 +76,11 @@ objects.attrFallbacks.push((o, name) => {
   return undefined;
 });
 
-// Host capabilities the core leaves to hosts: serialization.
-for (const [name, f] of [['to_bin', toBin], ['from_bin', fromBin]] as const) {
-  builtinNames[name] = Object.assign(f, { pyName: name, builtin: true });
-}
+// Host capabilities the core leaves to hosts: serialization (msgpackr loads on first use).
+let serializer: typeof import('./serializer.js') | null = null;
+const ser = () => (serializer ??= require('./serializer.js') as typeof import('./serializer.js'));
+builtinNames.to_bin = Object.assign((v: unknown) => ser().toBin(v), { pyName: 'to_bin', builtin: true });
+builtinNames.from_bin = Object.assign((b: unknown) => ser().fromBin(b), { pyName: 'from_bin', builtin: true });
 
 const runtime: any = Object.assign(Object.create(null), rt, {
   deferred: (name: string, imp: (n: string) => unknown) => new DeferredModule(name, imp),
@@ -332,8 +331,9 @@ export class MainHost {
       if (!m) continue;
       const l = this.loaded.get(m[1]!);
       if (!l) continue;
-      l.trace ??= new TraceMap(l.map);
-      const pos = originalPositionFor(l.trace, { line: +m[2]!, column: +m[3]! - 1 });
+      const tm = require('@jridgewell/trace-mapping') as typeof import('@jridgewell/trace-mapping');
+      l.trace ??= new tm.TraceMap(l.map);
+      const pos = tm.originalPositionFor(l.trace, { line: +m[2]!, column: +m[3]! - 1 });
       if (pos.line == null) continue;
       let fn = '<module>';
       let best: { line: number; endLine: number; name: string } | null = null;
