@@ -19,7 +19,7 @@ function tokenize(src: string, diags: Diagnostic[], lines: LineMap): Tok[] {
   const toks: Tok[] = [];
   const indents: number[] = [0];
   // bracket stack: '(' '[' '{' or 'B' for a brace-lambda body (NEWLINEs are significant there)
-  const brackets: { ch: string; indents?: number[]; base?: number }[] = [];
+  const brackets: { ch: string; indents?: number[]; base?: number; at?: number }[] = [];
   let i = 0;
   const n = src.length;
   let atLineStart = true;
@@ -138,8 +138,8 @@ function tokenize(src: string, diags: Diagnostic[], lines: LineMap): Tok[] {
       if (op === '(' || op === '[' || op === '{') {
         const prev = toks[toks.length - 1];
         if (op === '{' && prev && prev.t === 'op' && prev.v === ')' && prev.e === i - (src.slice(prev.e, i).length)) {
-          brackets.push({ ch: 'B', indents: [0] });
-        } else brackets.push({ ch: op });
+          brackets.push({ ch: 'B', indents: [0], at: i });
+        } else brackets.push({ ch: op, at: i });
       } else if (op === ')' || op === ']' || op === '}') {
         const top = brackets.pop();
         if (!top) err(i, i + 1, `unmatched '${op}'`);
@@ -161,8 +161,8 @@ function tokenize(src: string, diags: Diagnostic[], lines: LineMap): Tok[] {
     i++;
   }
   if (brackets.length) {
-    const b = toks.slice().reverse().find(t => t.t === 'op' && (t.v === '(' || t.v === '[' || t.v === '{'));
-    if (b) err(b.s, b.e, `'${b.v}' was never closed`);
+    const b = brackets[0]!;
+    err(b.at!, b.at! + 1, `'${src[b.at!]}' was never closed`);
   }
   const last = toks[toks.length - 1];
   if (last && last.t !== 'newline' && last.t !== 'dedent') toks.push({ t: 'newline', v: '', s: n, e: n });
@@ -183,7 +183,12 @@ export function parse(source: string, path = '<string>'): { module: A.Module; di
     toks = [{ t: 'eof', v: '', s: source.length, e: source.length }];
   }
   const p = new Parser(source, toks, diags, lines);
+  const lexErrors = diags.length;
   const body = p.module();
+  if (diags.slice(0, lexErrors).some(d => d.message.endsWith('was never closed'))) {
+    // the parser's complaints at the end of the file are the same unclosed bracket
+    for (let i = diags.length - 1; i >= lexErrors; i--) if (diags[i]!.start >= source.length - 1) diags.splice(i, 1);
+  }
   const r = lines.range(0, source.length);
   const docstring = body[0]?.kind === 'ExprStmt' && body[0].value.kind === 'Str' ? body[0].value.value : null;
   void path;
@@ -200,7 +205,13 @@ class Parser {
   private peek(k = 1): Tok { return this.toks[Math.min(this.p + k, this.toks.length - 1)]!; }
   private isOp(v: string): boolean { const t = this.tok; return t.t === 'op' && t.v === v; }
   private isKw(v: string): boolean { const t = this.tok; return t.t === 'name' && t.v === v; }
-  private next(): Tok { const t = this.tok; if (t.t !== 'eof') this.p++; return t; }
+  private lastReal: Tok | null = null;
+  private next(): Tok {
+    const t = this.tok;
+    if (t.t !== 'eof') this.p++;
+    if (t.t !== 'newline' && t.t !== 'indent' && t.t !== 'dedent' && t.t !== 'eof') this.lastReal = t;
+    return t;
+  }
   private range(s: number, e: number): A.Range { return this.lines.range(s, e); }
   private node<T extends A.NodeBase>(kind: T['kind'], s: number, e: number, props: Omit<T, keyof A.NodeBase>): T {
     return { kind, ...this.range(s, e), ...props } as unknown as T;
@@ -221,7 +232,8 @@ class Parser {
     if (t.t !== 'name' || KEYWORDS.has(t.v)) this.fail(`expected ${what}${t.t === 'name' ? `, found keyword '${t.v}'` : ''}`);
     return this.next();
   }
-  private get last(): Tok { return this.toks[this.p - 1] ?? this.tok; }
+  /** The last consumed token that is not layout (node ends never include NEWLINE/DEDENT). */
+  private get last(): Tok { return this.lastReal ?? this.tok; }
 
   module(): A.Stmt[] {
     const body: A.Stmt[] = [];

@@ -894,7 +894,7 @@ function installMethods(): void {
       for (const k of this) { this.delete(k); return k; }
       raiseError('KeyError', 'pop from an empty set');
     },
-    clear(this: PySet) { this.table.clear(); return null; },
+    clear(this: PySet) { this.clear(); return null; },
     copy(this: PySet) { return setOf(this, this); },
     update(this: PySet, ...args: unknown[]) { for (const a of args) for (const x of ops.iter(a)) this.add(x); return null; },
     union(this: PySet, ...args: unknown[]) { const s = setOf(this, this); for (const a of args) for (const x of ops.iter(a)) s.add(x); return s; },
@@ -910,7 +910,7 @@ function installMethods(): void {
     size(this: PySet) { return this.size; },
     __len__(this: PySet) { return this.size; },
     __contains__(this: PySet, x: unknown) { return this.has(x); },
-    __iter__(this: PySet) { return this.table.keys(); },
+    __iter__(this: PySet) { return this[Symbol.iterator](); },
   };
   defMethods(PySet.prototype, setMethods);
 

@@ -225,14 +225,26 @@ export class PyDict {
 
 export class PySet {
   table = new Table();
+  private order: unknown[] | null = null;
   get size(): number { return this.table.size; }
-  add(k: unknown): void { this.table.set(k, true); }
+  add(k: unknown): void { this.table.set(k, true); this.order = null; }
   has(k: unknown): boolean { return this.table.has(k); }
-  delete(k: unknown): boolean { return this.table.delete(k); }
-  [Symbol.iterator](): Iterator<unknown> { return this.table.keys(); }
+  delete(k: unknown): boolean { this.order = null; return this.table.delete(k); }
+  clear(): void { this.table.clear(); this.order = null; }
+  /**
+   * Elements in the order CPython's hash table would iterate them, when every element has a
+   * hash CPython computes deterministically (numbers, tuples of them); else insertion order.
+   */
+  ordered(): unknown[] {
+    if (this.order) return this.order;
+    const items = Array.from(this.table.keys());
+    return (this.order = cpythonSetOrder(items) ?? items);
+  }
+  [Symbol.iterator](): Iterator<unknown> { return this.ordered().slice()[Symbol.iterator](); }
   static of(items: Iterable<unknown>, frozen = false): PySet {
     const s = frozen ? new PyFrozenSet() : new PySet();
     for (const x of items) s.table.set(x, true);
+    (s as unknown as { order: null }).order = null;
     return s;
   }
 }
@@ -285,4 +297,104 @@ export function idx(x: unknown): number {
   const f = (x as any)?.$__index__;
   if (typeof f === 'function') return idx(invoke(f, x, []));
   raiseError('TypeError', `slice indices must be integers or None or have an __index__ method`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// CPython's set iteration order (Objects/setobject.c): open addressing with linear probes and
+// perturbation; the table grows to 4x the used count when 3/5 full. Replayed from insertion
+// order (deletions are not replayed, which CPython's dummies could make differ).
+
+const U64 = (1n << 64n) - 1n;
+const P61 = (1n << 61n) - 1n;
+
+/** CPython's hash of a value, when it does not depend on the process (None and str do). */
+export function cpythonHash(x: unknown): bigint | null {
+  if (typeof x === 'boolean') return x ? 1n : 0n;
+  if (typeof x === 'number' && Number.isInteger(x)) return intHash(BigInt(x));
+  if (typeof x === 'bigint') return intHash(x);
+  if (x instanceof PyFloat) return intHash(BigInt(x.v));
+  if (typeof x === 'number') return floatHash(x);
+  if (x instanceof PyTuple) {
+    let acc = 2870177450012600261n;
+    for (const it of x.items) {
+      const h = cpythonHash(it);
+      if (h === null) return null;
+      acc = (acc + (h & U64) * 14029467366897019727n) & U64;
+      acc = ((acc << 31n) | (acc >> 33n)) & U64;
+      acc = (acc * 11400714785074694791n) & U64;
+    }
+    acc = (acc + (BigInt(x.items.length) ^ (2870177450012600261n ^ 3527539n))) & U64;
+    const r = BigInt.asIntN(64, acc);
+    return r === -1n ? 1546275796n : r;
+  }
+  return null;
+}
+
+function intHash(v: bigint): bigint {
+  const neg = v < 0n;
+  let h = (neg ? -v : v) % P61;
+  if (neg) h = -h;
+  return h === -1n ? -2n : h;
+}
+
+function floatHash(v: number): bigint {
+  if (Number.isNaN(v)) return 0n;
+  if (!Number.isFinite(v)) return v > 0 ? 314159n : -314159n;
+  let m = Math.abs(v), e = 0;
+  // frexp: m in [0.5, 1)
+  while (m >= 1) { m /= 2; e++; }
+  while (m < 0.5) { m *= 2; e--; }
+  let x = 0n;
+  while (m) {
+    x = ((x << 28n) & P61) | (x >> 33n);
+    m *= 268435456;
+    e -= 28;
+    const y = Math.floor(m);
+    m -= y;
+    x += BigInt(y);
+    if (x >= P61) x -= P61;
+  }
+  const ee = e >= 0 ? e % 61 : 61 - 1 - ((-1 - e) % 61);
+  x = ((x << BigInt(ee)) & P61) | (x >> BigInt(61 - ee));
+  if (v < 0) x = -x;
+  return x === -1n ? -2n : x;
+}
+
+function cpythonSetOrder(items: unknown[]): unknown[] | null {
+  if (items.length < 2) return items;
+  const hashes: bigint[] = [];
+  for (const it of items) { const h = cpythonHash(it); if (h === null) return null; hashes.push(h); }
+  let size = 8;
+  let slots: (number | undefined)[] = new Array(size);
+  let fill = 0;
+  const place = (idx: number, tbl: (number | undefined)[], mask: number) => {
+    const h = hashes[idx]!;
+    let perturb = h & U64;
+    let i = Number(perturb & BigInt(mask));
+    for (;;) {
+      if (tbl[i] === undefined) { tbl[i] = idx; return; }
+      if (i + 9 <= mask) {
+        for (let j = 1; j <= 9; j++) if (tbl[i + j] === undefined) { tbl[i + j] = idx; return; }
+      }
+      perturb >>= 5n;
+      i = Number((BigInt(i) * 5n + 1n + perturb) & BigInt(mask));
+    }
+  };
+  for (let k = 0; k < items.length; k++) {
+    place(k, slots, size - 1);
+    fill++;
+    if (fill * 5 >= (size - 1) * 3) {
+      const used = fill;
+      let ns = 8;
+      const want = used > 50000 ? used * 2 : used * 4;
+      while (ns <= want) ns <<= 1;
+      const old = slots;
+      size = ns;
+      slots = new Array(size);
+      for (const idx of old) if (idx !== undefined) place(idx, slots, size - 1);
+    }
+  }
+  const out: unknown[] = [];
+  for (const idx of slots) if (idx !== undefined) out.push(items[idx]);
+  return out;
 }

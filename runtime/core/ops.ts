@@ -513,7 +513,7 @@ export function iop(op: string, a: any, b: any): any {
   }
   if (a instanceof PySet && !(a instanceof PyFrozenSet) && b instanceof PySet && op !== '+' && op !== '*') {
     const r = setOp(a, b, op);
-    a.table.clear();
+    a.clear();
     for (const k of r) a.add(k);
     return a;
   }

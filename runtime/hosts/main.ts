@@ -112,6 +112,8 @@ export interface HostOptions {
   searchPath?: string[];
   /** Directory of the compile cache; null disables it. */
   cacheDir?: string | null;
+  /** Where program output goes (default: file descriptor 1). */
+  stdout?: (text: string) => void;
 }
 
 function defaultCacheDir(): string {
@@ -159,7 +161,7 @@ export class MainHost {
     const text = this.out.join('');
     this.out = [];
     this.outLen = 0;
-    writeAll(1, text);
+    if (this.opts.stdout) this.opts.stdout(text); else writeAll(1, text);
   }
 
   // --- loading ------------------------------------------------------------------------------
