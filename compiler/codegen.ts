@@ -120,23 +120,24 @@ class Gen {
 
   private finish(text: string, exports: string[]): CodegenResult {
     const mappings: CodegenResult['mappings'] = [];
-    let out = '';
+    const chunks: string[] = [];
+    let outLen = 0;
     let line = 0, lineStart = 0, pos = 0;
     for (;;) {
       const i = text.indexOf(M0, pos);
-      const chunk = i < 0 ? text.slice(pos) : text.slice(pos, i);
-      // count newlines in the chunk
-      let nl = chunk.indexOf('\n');
-      const base = out.length;
-      while (nl >= 0) { line++; lineStart = base + nl + 1; nl = chunk.indexOf('\n', nl + 1); }
-      out += chunk;
+      const end = i < 0 ? text.length : i;
+      // count newlines in text[pos, end)
+      let nl = text.indexOf('\n', pos);
+      while (nl >= 0 && nl < end) { line++; lineStart = outLen + (nl - pos) + 1; nl = text.indexOf('\n', nl + 1); }
+      chunks.push(text.slice(pos, end));
+      outLen += end - pos;
       if (i < 0) break;
       const j = text.indexOf(M1, i);
       const id = +text.slice(i + 1, j);
-      mappings.push({ gl: line, gc: out.length - lineStart, ol: this.positions[id * 2]!, oc: this.positions[id * 2 + 1]! });
+      mappings.push({ gl: line, gc: outLen - lineStart, ol: this.positions[id * 2]!, oc: this.positions[id * 2 + 1]! });
       pos = j + 1;
     }
-    return { body: out, mappings, functions: this.functions, imports: [...this.imports], exports };
+    return { body: chunks.join(''), mappings, functions: this.functions, imports: [...this.imports], exports };
   }
 
   private newCtx(scope: Scope, self: string | null, classCell: string | null, info: FunctionInfo | null): FnCtx {
@@ -252,14 +253,20 @@ class Gen {
       } else val = `${this.h('iop')}(${op}, ${cur}, ${this.expr(s.value)})`;
       return `${pad}${m}${this.store(tg, val, pad)};\n`;
     }
+    // `cur op= v` where cur is held in a temp: numbers (and strings for +) skip the in-place dispatch
+    const inplace = (cur: string, value: string): string => {
+      const fast = s.op === '+' ? `typeof ${cur} === 'number' || typeof ${cur} === 'string'` : `typeof ${cur} === 'number'`;
+      const vt = this.temp();
+      return `(${vt} = ${value}, ${fast} ? ${this.h(BINOP_FN[s.op]!.slice(1))}(${cur}, ${vt}) : ${this.h('iop')}(${op}, ${cur}, ${vt}))`;
+    };
     if (tg.kind === 'Attribute') {
       const o = this.temp();
       const v = this.temp();
-      return `${pad}${m}${o} = ${this.expr(tg.value)}; ${v} = ${this.attrLoadOf(o, tg.attr, v)}; ${this.attrStore(o, tg.attr, `${this.h('iop')}(${op}, ${v}, ${this.expr(s.value)})`, false)};\n`;
+      return `${pad}${m}${o} = ${this.expr(tg.value)}; ${v} = ${this.attrLoadOf(o, tg.attr, v)}; ${this.attrStore(o, tg.attr, inplace(v, this.expr(s.value)), this.isSelf(tg.value))};\n`;
     }
     if (tg.kind === 'Subscript') {
-      const o = this.temp(), k = this.temp();
-      return `${pad}${m}${o} = ${this.expr(tg.value)}; ${k} = ${this.expr(tg.slice)}; ${this.h('setitem')}(${o}, ${k}, ${this.h('iop')}(${op}, ${this.h('getitem')}(${o}, ${k}), ${this.expr(s.value)}));\n`;
+      const o = this.temp(), k = this.temp(), cur = this.temp();
+      return `${pad}${m}${o} = ${this.expr(tg.value)}; ${k} = ${this.expr(tg.slice)}; ${cur} = ${this.h('getitem')}(${o}, ${k}); ${this.h('setitem')}(${o}, ${k}, ${inplace(cur, this.expr(s.value))});\n`;
     }
     return `${pad}${m}throw new Error('invalid augmented assignment target');\n`;
   }
@@ -601,7 +608,7 @@ class Gen {
   // --- names --------------------------------------------------------------------------------
 
   private binding(n: A.Name): Binding {
-    return this.sc.bindings.get(n) ?? { kind: 'undefined', name: n.id };
+    return (n as { binding?: Binding }).binding ?? this.sc.bindings.get(n) ?? { kind: 'undefined', name: n.id };
   }
 
   /** The JS lvalue for a Name (not for class-body or member names). */
@@ -634,8 +641,7 @@ class Gen {
       }
       case 'free': case 'global': {
         this.noteRead(b.sym);
-        const only = [...b.sym.bindings].every(x => x === 'def' || x === 'class' || x === 'import' || x === 'param');
-        if (only && this.fc.scope.kind !== 'module' && this.fc.scope.kind !== 'class') return b.sym.jsName;
+        if (b.sym.stable && this.fc.scope.kind !== 'module' && this.fc.scope.kind !== 'class') return b.sym.jsName;
         if (this.fc.assigned.has(b.sym)) return b.sym.jsName;
         return `${this.h('checkBound')}(${b.sym.jsName}, ${JSON.stringify(n.id)})`;
       }
@@ -781,7 +787,7 @@ class Gen {
       case 'Dict': return this.dictLiteral(e);
       case 'Starred': return `...${this.h('toArray')}(${this.expr(e.value)})`;
       case 'ListComp': case 'SetComp': case 'GeneratorExp': case 'DictComp': return this.comprehension(e);
-      case 'BinOp': return `${this.mark(e)}${BINOP_FN[e.op]}(${this.expr(e.left)}, ${this.expr(e.right)})`.replace(BINOP_FN[e.op]!, this.h(BINOP_FN[e.op]!.slice(1)));
+      case 'BinOp': return `${BINOP_FN[e.op]}(${this.expr(e.left)}, ${this.expr(e.right)})`.replace(BINOP_FN[e.op]!, this.h(BINOP_FN[e.op]!.slice(1)));
       case 'UnaryOp':
         switch (e.op) {
           case 'not': return `!(${this.cond(e.operand)})`;
@@ -812,14 +818,14 @@ class Gen {
       case 'Attribute': {
         const o = this.simpleOrTemp(e.value);
         const v = this.temp();
-        return `${this.mark(e)}(${o.pre}${this.attrLoadOf(o.ref, e.attr, v)})`;
+        return `(${o.pre}${this.attrLoadOf(o.ref, e.attr, v)})`;
       }
       case 'Subscript': {
         if (e.slice.kind === 'Slice') {
           const s = e.slice;
-          return `${this.mark(e)}${this.h('getitem')}(${this.expr(e.value)}, ${this.h('slice')}(${s.lower ? this.expr(s.lower) : 'null'}, ${s.upper ? this.expr(s.upper) : 'null'}, ${s.step ? this.expr(s.step) : 'null'}))`;
+          return `${this.h('getitem')}(${this.expr(e.value)}, ${this.h('slice')}(${s.lower ? this.expr(s.lower) : 'null'}, ${s.upper ? this.expr(s.upper) : 'null'}, ${s.step ? this.expr(s.step) : 'null'}))`;
         }
-        return `${this.mark(e)}${this.h('getitem')}(${this.expr(e.value)}, ${this.expr(e.slice)})`;
+        return `${this.h('getitem')}(${this.expr(e.value)}, ${this.expr(e.slice)})`;
       }
       case 'Slice':
         return `${this.h('slice')}(${e.lower ? this.expr(e.lower) : 'null'}, ${e.upper ? this.expr(e.upper) : 'null'}, ${e.step ? this.expr(e.step) : 'null'})`;
@@ -884,7 +890,7 @@ class Gen {
         default: return `${this.h(CMP_FN[op]!.slice(1))}(${a}, ${b})`;
       }
     };
-    if (e.ops.length === 1) return this.mark(e) + one(e.ops[0]!, this.expr(e.left), this.expr(e.comparators[0]!), e.comparators[0]!, e.left);
+    if (e.ops.length === 1) return one(e.ops[0]!, this.expr(e.left), this.expr(e.comparators[0]!), e.comparators[0]!, e.left);
     const parts: string[] = [];
     let left = this.expr(e.left);
     let leftNode: A.Expr | null = e.left;
@@ -899,7 +905,7 @@ class Gen {
       left = right;
       leftNode = null;
     });
-    return `${this.mark(e)}(${parts.join(' && ')})`;
+    return `(${parts.join(' && ')})`;
   }
 
   /** Calls f (a JS expression) with positional JS argument expressions. */
@@ -948,7 +954,7 @@ class Gen {
     if (e.func.kind === 'Name') {
       const b = this.binding(e.func);
       if (b.kind === 'builtin' && !/^__/.test(e.func.id)) return `${m}${f}(${args.join(', ')})`;
-      if ((b.kind === 'global' || b.kind === 'free' || b.kind === 'local') && [...b.sym.bindings].every(x => x === 'def' || x === 'class') && f === b.sym.jsName) {
+      if ((b.kind === 'global' || b.kind === 'free' || b.kind === 'local') && b.sym.stable && !b.sym.bindings.has('import') && !b.sym.bindings.has('param') && f === b.sym.jsName) {
         return `${m}${f}(${args.join(', ')})`;
       }
     }

@@ -35,15 +35,25 @@ export class LineMap {
       }
     }
   }
-  /** Position of an offset: { line (1-based), col (0-based) }. */
-  position(offset: number): { line: number; col: number } {
+  private last = 0;
+  /** 0-based index of the line holding `offset` (remembers the last answer: parsers ask in order). */
+  lineIndex(offset: number): number {
     const s = this.starts;
+    const c = this.last;
+    if (s[c]! <= offset && (c + 1 >= s.length || s[c + 1]! > offset)) return c;
     let lo = 0, hi = s.length - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
       if (s[mid]! <= offset) lo = mid; else hi = mid - 1;
     }
-    return { line: lo + 1, col: offset - s[lo]! };
+    this.last = lo;
+    return lo;
+  }
+  lineStart(index: number): number { return this.starts[index]!; }
+  /** Position of an offset: { line (1-based), col (0-based) }. */
+  position(offset: number): { line: number; col: number } {
+    const i = this.lineIndex(offset);
+    return { line: i + 1, col: offset - this.starts[i]! };
   }
   range(start: number, end: number): Range {
     const a = this.position(start), b = this.position(end);

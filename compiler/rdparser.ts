@@ -13,6 +13,15 @@ const KEYWORDS = new Set(['False', 'None', 'True', 'and', 'as', 'assert', 'async
 const OPS = ['**=', '//=', '>>=', '<<=', '...', '!=', '==', '<=', '>=', '->', ':=', '+=', '-=', '*=', '/=', '%=', '&=', '|=', '^=', '@=',
   '**', '//', '<<', '>>', '<|', '|>', '+', '-', '*', '/', '%', '@', '&', '|', '^', '~', '<', '>', '(', ')', '[', ']', '{', '}', ',', ':', '.', ';', '='];
 
+const PREFIX_START = new Set(Array.from('rRbBfFuU', ch => ch.charCodeAt(0)));
+/** Operators by first character, longest first. */
+const OPS_BY_CHAR = new Map<number, string[]>();
+for (const o of OPS) {
+  const k = o.charCodeAt(0);
+  if (!OPS_BY_CHAR.has(k)) OPS_BY_CHAR.set(k, []);
+  OPS_BY_CHAR.get(k)!.push(o);
+}
+
 class SyntaxErr extends Error { constructor(readonly at: { s: number; e: number }, msg: string) { super(msg); } }
 
 function tokenize(src: string, diags: Diagnostic[], lines: LineMap): Tok[] {
@@ -63,7 +72,8 @@ function tokenize(src: string, diags: Diagnostic[], lines: LineMap): Tok[] {
       continue;
     }
     // strings (with prefixes)
-    const pm = /^([rRbBfFuU]{0,2})(['"])/.exec(src.slice(i, i + 4));
+    const cc = c.charCodeAt(0);
+    const pm = cc === 34 || cc === 39 || PREFIX_START.has(cc) ? /^([rRbBfFuU]{0,2})(['"])/.exec(src.slice(i, i + 4)) : null;
     if (pm && /^(|r|u|b|f|br|rb|fr|rf)$/i.test(pm[1]!) && (pm[1] === '' || /[A-Za-z]/.test(c))) {
       const start = i;
       const parts: StrTok[] = [];
@@ -105,15 +115,18 @@ function tokenize(src: string, diags: Diagnostic[], lines: LineMap): Tok[] {
       continue;
     }
     // names
-    if (/[A-Za-z_\u0080-\uffff]/.test(c)) {
+    if ((cc >= 97 && cc <= 122) || (cc >= 65 && cc <= 90) || cc === 95 || cc >= 128) {
       let j = i + 1;
-      while (j < n && /[\w\u0080-\uffff]/.test(src[j]!)) j++;
+      for (; j < n; j++) {
+        const d = src.charCodeAt(j);
+        if (!((d >= 97 && d <= 122) || (d >= 65 && d <= 90) || (d >= 48 && d <= 57) || d === 95 || d >= 128)) break;
+      }
       toks.push({ t: 'name', v: src.slice(i, j), s: i, e: j });
       i = j;
       continue;
     }
     // numbers
-    if (/[0-9]/.test(c) || (c === '.' && /[0-9]/.test(src[i + 1] ?? ''))) {
+    if ((cc >= 48 && cc <= 57) || (cc === 46 && src.charCodeAt(i + 1) >= 48 && src.charCodeAt(i + 1) <= 57)) {
       const m = /^(?:0[xX](?:_?[0-9a-fA-F])+|0[oO](?:_?[0-7])+|0[bB](?:_?[01])+|(?:(?:[0-9](?:_?[0-9])*)?\.[0-9](?:_?[0-9])*|[0-9](?:_?[0-9])*\.?)(?:[eE][+-]?[0-9](?:_?[0-9])*)?[jJ]?)/.exec(src.slice(i, i + 400))!;
       let text = m[0];
       let j = i + text.length;
@@ -133,7 +146,7 @@ function tokenize(src: string, diags: Diagnostic[], lines: LineMap): Tok[] {
       i = j;
       continue;
     }
-    const op = OPS.find(o => src.startsWith(o, i));
+    const op = OPS_BY_CHAR.get(cc)?.find(o => src.startsWith(o, i));
     if (op) {
       if (op === '(' || op === '[' || op === '{') {
         const prev = toks[toks.length - 1];
@@ -214,7 +227,12 @@ class Parser {
   }
   private range(s: number, e: number): A.Range { return this.lines.range(s, e); }
   private node<T extends A.NodeBase>(kind: T['kind'], s: number, e: number, props: Omit<T, keyof A.NodeBase>): T {
-    return { kind, ...this.range(s, e), ...props } as unknown as T;
+    const o = props as unknown as A.NodeBase;
+    const lm = this.lines;
+    const a = lm.lineIndex(s), b = lm.lineIndex(e);
+    o.kind = kind; o.start = s; o.end = e;
+    o.line = a + 1; o.col = s - lm.lineStart(a); o.endLine = b + 1; o.endCol = e - lm.lineStart(b);
+    return o as T;
   }
   private fail(msg: string, t: Tok = this.tok): never {
     throw new SyntaxErr({ s: t.s, e: Math.max(t.e, t.s + (t.t === 'newline' || t.t === 'eof' ? 0 : 1)) }, msg);
@@ -1309,10 +1327,13 @@ class Parser {
   /** Parses an embedded expression; positions are shifted to the real source. */
   private subExpr(text: string, offset: number): A.Expr {
     // tokenize the field text at its real offsets: blank out everything before it
-    const fake = this.src.slice(0, offset - 1).replace(/[^\n\r]/g, ' ') + '(' + text + ')';
+    const fake = '(' + text + ')';
     const diags: Diagnostic[] = [];
+    const base = offset - 1;
     const toks = tokenize(fake, diags, new LineMap(fake)).filter(t => t.t !== 'indent' && t.t !== 'dedent' && t.t !== 'newline');
-    if (diags.length) throw new SyntaxErr({ s: diags[0]!.start, e: diags[0]!.end }, 'f-string: ' + diags[0]!.message);
+    // shift positions to the field's place in the real source
+    for (const t of toks) { t.s += base; t.e += base; if (t.str) for (const part of t.str) part.bodyStart += base; }
+    if (diags.length) throw new SyntaxErr({ s: diags[0]!.start + base, e: diags[0]!.end + base }, 'f-string: ' + diags[0]!.message);
     const sub = new Parser(this.src, toks, this.diags, this.lines);
     sub.expectOp('(');
     const e = sub.testListStar();

@@ -16,6 +16,8 @@ export interface Sym {
   defs: A.Range[];
   refs: A.Range[];
   isConst: boolean;
+  /** Bound only by def/class/import/param: never unbound where a function reads it later. */
+  stable?: boolean;
 }
 
 export type Binding =
@@ -134,6 +136,15 @@ class Analyzer {
     this.block(mod.body, root, { loop: false, func: false });
     for (const [n, s] of this.pending) this.resolve(n, s);
     this.renameShadowedGlobals(root);
+    const mark = (sc: Scope) => {
+      for (const sym of sc.symbols.values()) {
+        let stable = true;
+        for (const b of sym.bindings) if (b !== 'def' && b !== 'class' && b !== 'import' && b !== 'param') { stable = false; break; }
+        sym.stable = stable;
+      }
+      sc.children.forEach(mark);
+    };
+    mark(root);
     return { module: root, bindings: this.bindings, scopes: this.scopes, diagnostics: this.diagnostics };
   }
 
@@ -542,6 +553,7 @@ class Analyzer {
   private resolve(n: A.Name, scope: Scope): void {
     const b = this.lookup(n.id, scope, n);
     this.bindings.set(n, b);
+    (n as { binding?: Binding }).binding = b;
     if ('sym' in b) b.sym.refs.push(n);
     if (b.kind === 'undefined') {
       const planned = PLANNED[n.id];

@@ -894,6 +894,12 @@ function seqIndex(i: any, n: number, what: string): number {
 }
 
 export function getitem(o: any, k: any): any {
+  // small enough for V8 to inline at every call site: lists indexed by an in-range int
+  if (Array.isArray(o) && typeof k === 'number' && (k | 0) === k && k >= 0 && k < o.length) return o[k];
+  return getitemSlow(o, k);
+}
+
+function getitemSlow(o: any, k: any): any {
   if (Array.isArray(o)) {
     if (typeof k === 'number' && k >= 0 && k < o.length && Number.isInteger(k)) return o[k];
     if (k instanceof PySlice) return sliceSeq(o, k);
@@ -975,6 +981,11 @@ function clampIdx(i: number, n: number): number {
 }
 
 export function setitem(o: any, k: any, v: unknown): void {
+  if (Array.isArray(o) && typeof k === 'number' && (k | 0) === k && k >= 0 && k < o.length) { o[k] = v; return; }
+  setitemSlow(o, k, v);
+}
+
+function setitemSlow(o: any, k: any, v: unknown): void {
   if (Array.isArray(o)) {
     if (typeof k === 'number' && k >= 0 && k < o.length && Number.isInteger(k)) { o[k] = v; return; }
     if (k instanceof PySlice) { setSlice(o, k, v); return; }
