@@ -79,14 +79,23 @@ export function setStrOf(f: (x: unknown) => string): void { strOf = f; }
 // ---------------------------------------------------------------------------------------------
 // Arithmetic
 
+// The fast paths stay tiny so V8 inlines them into compiled loops; integral results (an int
+// that may overflow the safe range, or a float that must be boxed) go to intResult().
+
+/** r = a op b was integral: an int (checked for the safe range) or an integral float to box. */
+function intResult(a: number, b: number, r: number, op: number): unknown {
+  if (Number.isInteger(a) && Number.isInteger(b)) {
+    if (r <= MAX_SAFE && r >= -MAX_SAFE) return r + 0;
+    const x = BigInt(a), y = BigInt(b);
+    return mkint(op === 0 ? x + y : op === 1 ? x - y : x * y);
+  }
+  return new PyFloat(r);
+}
+
 export function add(a: any, b: any): any {
   if (typeof a === 'number' && typeof b === 'number') {
     const r = a + b;
-    if (Number.isInteger(r)) {
-      if (Number.isInteger(a) && Number.isInteger(b)) return r <= MAX_SAFE && r >= -MAX_SAFE ? r : mkint(BigInt(a) + BigInt(b));
-      return new PyFloat(r);
-    }
-    return r;
+    return Number.isInteger(r) ? intResult(a, b, r, 0) : r;
   }
   if (typeof a === 'string' && typeof b === 'string') return a + b;
   return addSlow(a, b);
@@ -129,11 +138,7 @@ function addSlow(a: any, b: any): any {
 export function sub(a: any, b: any): any {
   if (typeof a === 'number' && typeof b === 'number') {
     const r = a - b;
-    if (Number.isInteger(r)) {
-      if (Number.isInteger(a) && Number.isInteger(b)) return r <= MAX_SAFE && r >= -MAX_SAFE ? r + 0 : mkint(BigInt(a) - BigInt(b));
-      return new PyFloat(r);
-    }
-    return r;
+    return Number.isInteger(r) ? intResult(a, b, r, 1) : r;
   }
   return subSlow(a, b);
 }
@@ -161,11 +166,7 @@ function subSlow(a: any, b: any): any {
 export function mul(a: any, b: any): any {
   if (typeof a === 'number' && typeof b === 'number') {
     const r = a * b;
-    if (Number.isInteger(r)) {
-      if (Number.isInteger(a) && Number.isInteger(b)) return r <= MAX_SAFE && r >= -MAX_SAFE ? r + 0 : mkint(BigInt(a) * BigInt(b));
-      return new PyFloat(r);
-    }
-    return r;
+    return Number.isInteger(r) ? intResult(a, b, r, 2) : r;
   }
   return mulSlow(a, b);
 }
