@@ -105,7 +105,7 @@ class Gen {
     this.fc = this.newCtx(scope, null, null, null);
     const body = this.block(mod.body, 1);
     const globals = [...scope.symbols.values()];
-    let head = '';
+    let head = "'use strict';\n";
     head += `const {${HELPERS.filter(x => this.usedHelpers.has(x)).map(x => `${x}: $${x}`).join(', ')}} = $rt;\n`;
     if (globals.length) head += `let ${globals.map(s => s.jsName).join(', ')};\n`;
     if (globals.length) {
@@ -114,6 +114,7 @@ class Gen {
     }
     if (scope.hasStarImport) head += `const $star = Object.create(null);\n`;
     if (this.fc.maxTemps) head += `let ${Array.from({ length: this.fc.maxTemps }, (_, i) => `$t${i}`).join(', ')};\n`;
+    if (this.extraLocals[0]!.length) head += `let ${this.extraLocals[0]!.join(', ')};\n`;
     const text = `function $module($rt, $b, $m, $imp) {\n${head}${this.consts.join('\n')}${this.consts.length ? '\n' : ''}${body}}`;
     return this.finish(text, globals.filter(s => !s.name.startsWith('_')).map(s => s.name));
   }
@@ -495,6 +496,8 @@ class Gen {
       const d = s.decorators[i]!;
       value = `${this.callValue(this.expr(d), [value])}`;
     }
+    // XLang constructors: `def constructor(...)` or a method named like its class
+    if (inClass && (s.name === 'constructor' || s.name === this.fc.scope.name)) return `${pad}${m}${this.fc.ns}.$__init__ = ${value};\n`;
     return `${pad}${m}${this.storeName(s.name, s.nameRange, value)};\n`;
   }
 
@@ -726,7 +729,7 @@ class Gen {
 
   private simpleOrTemp(e: A.Expr): { pre: string; ref: string } {
     const code = this.expr(e);
-    if (/^[\w$]+$/.test(code)) return { pre: '', ref: code };
+    if (/^[A-Za-z_$][\w$]*$/.test(code)) return { pre: '', ref: code };
     const t = this.temp();
     return { pre: `${t} = ${code}, `, ref: t };
   }

@@ -44,6 +44,8 @@ function tokenize(src: string, diags: Diagnostic[], lines: LineMap): Tok[] {
       if (j >= n) { i = j; break; }
       const c = src[j];
       if (c === '\n' || c === '\r' || c === '#') { i = j; continue; }
+      // in a brace-lambda body, a line that starts with the closing brace ends the body
+      if (c === '}' && inBlockBody()) { i = j; continue; }
       const stack = inBlockBody() ? brackets[brackets.length - 1]!.indents! : indents;
       if (inBlockBody() && brackets[brackets.length - 1]!.base === undefined) {
         brackets[brackets.length - 1]!.base = col;

@@ -215,7 +215,7 @@ class Analyzer {
         if (s.target.kind === 'Name') {
           if (scope.kind === 'class') scope.members.add(s.target.id);
           if (s.value || scope.kind === 'class') this.declare(scope, s.target.id, s.value ? 'assign' : 'annotation', s.target);
-          this.pending.push([s.target, scope]);
+          if (s.value) this.pending.push([s.target, scope]);
         } else this.target(s.target, scope, 'assign', ctx);
         break;
       case 'If':
@@ -561,7 +561,9 @@ class Analyzer {
         this.diagnostics.push(diag('error', 'unsupported', planned, n));
         return;
       }
-      this.diagnostics.push(diag('error', 'undefined-name', `undefined name '${n.id}'`, n, this.suggest(n.id, scope)));
+      // a warning, not an error: Python raises NameError only if the line runs, and valid
+      // Python programs must run unchanged
+      this.diagnostics.push(diag('warning', 'undefined-name', `undefined name '${n.id}'`, n, this.suggest(n.id, scope)));
     }
   }
 

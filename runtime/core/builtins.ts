@@ -809,8 +809,6 @@ function installMethods(): void {
     __contains__(this: unknown[], x: unknown) { return ops.contains(Array.from(this), x); },
     __iter__(this: unknown[]) { return Array.prototype[Symbol.iterator].call(this); },
     __repr__(this: unknown[]) { return repr(Array.from(this)); },
-    __eq__(this: unknown[], o: unknown) { return ops.eq(Array.from(this), o); },
-    __add__(this: unknown[], o: unknown) { return ops.add(Array.from(this), o); },
   };
   defMethods(Array.prototype, listMethods, ['sort']);
 
@@ -869,7 +867,6 @@ function installMethods(): void {
     __contains__(this: PyDict, k: unknown) { return this.has(k); },
     __iter__(this: PyDict) { return this.table.keys(); },
     __repr__(this: PyDict) { const d = new PyDict(); d.table = this.table; return repr(d); },
-    __eq__(this: PyDict, o: unknown) { const d = new PyDict(); d.table = this.table; return ops.eq(d, o); },
   };
   defMethods(PyDict.prototype, dictMethods, ['update']);
   const fromkeys: any = function (cls: any, keys: unknown, v: unknown = null) {

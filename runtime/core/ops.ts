@@ -132,6 +132,10 @@ function addSlow(a: any, b: any): any {
   // XLang: "text" + value concatenates str(value) where Python would raise TypeError.
   if (typeof a === 'string') return a + strOf(b);
   if (typeof b === 'string') return strOf(a) + b;
+  if (Array.isArray(a) || a instanceof PyTuple) {
+    const what = Array.isArray(a) ? 'list' : 'tuple';
+    raiseError('TypeError', `can only concatenate ${what} (not "${typeOf(b).pyName}") to ${what}`);
+  }
   binTypeError('+', a, b);
 }
 
@@ -313,7 +317,7 @@ function modSlow(a: any, b: any): any {
   if (ka >= 0 && kb >= 0 && ka <= 1 && kb <= 1) {
     if (ka === 0 && kb === 0) {
       const x = toBig(asInt(a)), y = toBig(asInt(b));
-      if (y === 0n) raiseError('ZeroDivisionError', 'integer division or modulo by zero');
+      if (y === 0n) raiseError('ZeroDivisionError', 'integer modulo by zero');
       let r = x % y;
       if (r !== 0n && (r < 0n) !== (y < 0n)) r += y;
       return mkint(r);
