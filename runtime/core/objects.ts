@@ -540,7 +540,8 @@ function classGetattr(F: any, name: string): any {
     case '__class__': return typeOf(F);
     case '__dict__': return classDict(F);
   }
-  const meta = F.metaclass;
+  // attributes of the metaclass (`type` unless one was given), e.g. cls.mro()
+  const meta = F.metaclass ?? typeRegistry.type;
   if (meta) {
     const mv = meta.prototype['$' + name];
     if (mv !== undefined) return typeof mv === 'function' ? methodOrValue(F, mv, name) : mv;
