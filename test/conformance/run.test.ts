@@ -3,7 +3,7 @@
 // stderr must contain. mod_*.x are modules the programs import. py_*.x are also run under
 // python3 by test/differential.test.ts.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { execFile } from 'node:child_process';
+import { run, pool, type Result } from '../helpers.js';
 import { readdirSync, readFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -14,27 +14,8 @@ const root = join(here, '../..');
 const cli = join(root, 'dist/runtime/cli/main.js');
 const programs = readdirSync(here).filter(f => f.endsWith('.x') && !f.startsWith('mod_')).sort();
 
-interface Result { code: number; stdout: string; stderr: string }
 const results = new Map<string, Result>();
 let cache: string;
-
-/** Runs `cmd args` and resolves with its exit code and output (never rejects). */
-export function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<Result> {
-  return new Promise(resolve => {
-    execFile(cmd, args, { cwd, env, timeout: 30_000, maxBuffer: 1 << 24 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-/** Runs jobs with at most `limit` at once. */
-export async function pool<T>(items: T[], limit: number, job: (t: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: limit }, async () => {
-    while (next < items.length) await job(items[next++]!);
-  }));
-}
 
 beforeAll(async () => {
   cache = mkdtempSync(join(tmpdir(), 'xlang-conformance-'));
