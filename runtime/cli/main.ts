@@ -61,7 +61,11 @@ program.command('compile')
     let js = res.js, map = res.map;
     if (opts.minify) {
       const swc = await import('@swc/core');
-      const r = await swc.minify(js, { module: true, compress: true, mangle: true, sourceMap: true, inputSourceMap: map } as never);
+      // transform (not minify) accepts the compiler's source map, so the result maps to the .x file
+      const r = await swc.transform(js, {
+        filename: out, minify: true, isModule: true, sourceMaps: true, inputSourceMap: map,
+        jsc: { target: 'es2022', minify: { compress: true, mangle: true } },
+      });
       js = r.code;
       map = r.map ?? map;
     }
