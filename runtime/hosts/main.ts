@@ -9,6 +9,7 @@ import { Script } from 'node:vm';
 import { createHash } from 'node:crypto';
 import { rt, builtinNames, objects, exceptions, repr, str, containers } from '../core/index.js';
 import { setCoreHost } from '../core/builtins.js';
+import { makeOpen } from './files.js';
 import type { Diagnostic } from '../../compiler/diagnostics.js';
 import type { CompileResult, Manifest } from '../../compiler/index.js';
 
@@ -81,6 +82,7 @@ let serializer: typeof import('./serializer.js') | null = null;
 const ser = () => (serializer ??= require('./serializer.js') as typeof import('./serializer.js'));
 builtinNames.to_bin = Object.assign((v: unknown) => ser().toBin(v), { pyName: 'to_bin', builtin: true });
 builtinNames.from_bin = Object.assign((b: unknown) => ser().fromBin(b), { pyName: 'from_bin', builtin: true });
+builtinNames.open = makeOpen(x => rt.iter(x));
 
 const runtime: any = Object.assign(Object.create(null), rt, {
   deferred: (name: string, imp: (n: string) => unknown) => new DeferredModule(name, imp),
