@@ -2,8 +2,14 @@
 // The `xlang` command. Exit codes: 0 success, 1 uncaught error, 2 usage or compile error.
 import module from 'node:module';
 
+import v8 from 'node:v8';
+
 // Cache V8 bytecode of our own modules between runs: start-up is a product feature.
 (module as unknown as { enableCompileCache?: () => void }).enableCompileCache?.();
+// Compiled XLang calls small runtime operators (add, getitem...) everywhere; V8's default
+// inlining budget runs out in arithmetic-heavy functions, so raise it (measured in bench/).
+v8.setFlagsFromString('--max-inlined-bytecode-size-cumulative=6000');
+v8.setFlagsFromString('--max-inlined-bytecode-size=800');
 
 const { readFileSync, writeFileSync, existsSync } = await import('node:fs');
 

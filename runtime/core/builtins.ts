@@ -301,8 +301,30 @@ function sum(...args: unknown[]): unknown {
   if (typeof start === 'string') raiseError('TypeError', "sum() can't sum strings [use ''.join(seq) instead]");
   let acc: any = start;
   const it = pos[0];
-  if (Array.isArray(it)) { for (let i = 0; i < it.length; i++) acc = ops.add(acc, it[i]); return acc; }
-  for (const x of ops.iter(it)) acc = ops.add(acc, x);
+  const src = Array.isArray(it) ? it : ops.iter(it);
+  if (typeof acc === 'number' && Number.isInteger(acc)) {
+    // int sums stay in a JS number while safe, then in one bigint: no per-item dispatch
+    let small = acc, big: bigint | null = null;
+    const iterator = (src as Iterable<unknown>)[Symbol.iterator]();
+    for (let r = iterator.next(); !r.done; r = iterator.next()) {
+      const x = r.value;
+      if (typeof x === 'number' && Number.isInteger(x)) {
+        if (big === null) {
+          const s2 = small + x;
+          if (s2 <= MAX_SAFE && s2 >= -MAX_SAFE) { small = s2; continue; }
+          big = BigInt(small) + BigInt(x);
+        } else big += BigInt(x);
+        continue;
+      }
+      if (typeof x === 'bigint') { big = (big ?? BigInt(small)) + x; continue; }
+      // anything else: continue with the general operator from here
+      acc = ops.add(big === null ? small : mkint(big), x);
+      for (let r2 = iterator.next(); !r2.done; r2 = iterator.next()) acc = ops.add(acc, r2.value);
+      return acc;
+    }
+    return big === null ? small : mkint(big);
+  }
+  for (const x of src as Iterable<unknown>) acc = ops.add(acc, x);
   return acc;
 }
 
@@ -1163,6 +1185,7 @@ export function initFormatHost(): void {
     getattr: (o: unknown, n: string) => getattr(o, n),
     splitKw: (args: unknown[]) => { const { pos, kw } = splitKw(args); return { pos, names: kw?.names ?? [], values: kw?.values ?? [] }; },
     makeBytes: (u: Uint8Array) => new PyBytes(u),
+    typeName: (x: unknown) => typeOf(x).pyName,
   } as any);
   ops.setPercentFormat(percentFormat);
   ops.setStrOf(str);

@@ -8,6 +8,7 @@ export interface FormatHost {
   isDict(x: unknown): boolean; dictGet(d: unknown, k: unknown): unknown; toArray(x: unknown): unknown[];
   callFormatHook(x: unknown, spec: string): string | undefined; index(x: unknown): number; getattr(o: unknown, n: string): unknown;
   splitKw(args: unknown[]): { pos: unknown[]; names: string[]; values: unknown[] }; makeBytes(u: Uint8Array): unknown;
+  typeName(x: unknown): string;
 }
 let host: FormatHost;
 export function setFormatHost(h: FormatHost): void { host = h; }

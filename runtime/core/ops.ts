@@ -95,7 +95,9 @@ function intResult(a: number, b: number, r: number, op: number): unknown {
 export function add(a: any, b: any): any {
   if (typeof a === 'number' && typeof b === 'number') {
     const r = a + b;
-    return Number.isInteger(r) ? intResult(a, b, r, 0) : r;
+    if (!Number.isInteger(r)) return r;
+    if (r <= MAX_SAFE && r >= -MAX_SAFE && Number.isInteger(a) && Number.isInteger(b)) return r;
+    return intResult(a, b, r, 0);
   }
   if (typeof a === 'string' && typeof b === 'string') return a + b;
   return addSlow(a, b);
@@ -142,7 +144,9 @@ function addSlow(a: any, b: any): any {
 export function sub(a: any, b: any): any {
   if (typeof a === 'number' && typeof b === 'number') {
     const r = a - b;
-    return Number.isInteger(r) ? intResult(a, b, r, 1) : r;
+    if (!Number.isInteger(r)) return r;
+    if (r <= MAX_SAFE && r >= -MAX_SAFE && Number.isInteger(a) && Number.isInteger(b)) return r + 0;
+    return intResult(a, b, r, 1);
   }
   return subSlow(a, b);
 }
@@ -170,7 +174,9 @@ function subSlow(a: any, b: any): any {
 export function mul(a: any, b: any): any {
   if (typeof a === 'number' && typeof b === 'number') {
     const r = a * b;
-    return Number.isInteger(r) ? intResult(a, b, r, 2) : r;
+    if (!Number.isInteger(r)) return r;
+    if (r <= MAX_SAFE && r >= -MAX_SAFE && Number.isInteger(a) && Number.isInteger(b)) return r + 0;
+    return intResult(a, b, r, 2);
   }
   return mulSlow(a, b);
 }

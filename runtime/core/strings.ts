@@ -12,15 +12,21 @@ export function strIndex(s: string, i: number): string {
   return a[j]!;
 }
 export function strSlice(s: string, start: unknown, stop: unknown, step: unknown): string {
-  const a = SURR.test(s) ? Array.from(s) : s.split('');
-  const n = a.length;
   const st = step == null ? 1 : Number(step);
   if (st === 0) raiseError('ValueError', 'slice step cannot be zero');
+  const astral = SURR.test(s);
+  const a: string | string[] = astral ? Array.from(s) : s;
+  const n = a.length;
   const clamp = (v: unknown, d: number, lo: number, hi: number) => { if (v == null) return d; let x = Number(v); if (x < 0) { x += n; if (x < lo) x = lo; } else if (x > hi) x = hi; return x; };
-  let out = '';
-  if (st > 0) { const b = clamp(start, 0, 0, n), e = clamp(stop, n, 0, n); for (let i = b; i < e; i += st) out += a[i]; }
-  else { const b = clamp(start, n - 1, -1, n - 1), e = clamp(stop, -1, -1, n - 1); for (let i = b; i > e; i += st) out += a[i]; }
-  return out;
+  if (st === 1) {
+    const b = clamp(start, 0, 0, n), e = clamp(stop, n, 0, n);
+    if (e <= b) return '';
+    return astral ? (a as string[]).slice(b, e).join('') : s.slice(b, e);
+  }
+  const parts: string[] = [];
+  if (st > 0) { const b = clamp(start, 0, 0, n), e = clamp(stop, n, 0, n); for (let i = b; i < e; i += st) parts.push(a[i]!); }
+  else { const b = clamp(start, n - 1, -1, n - 1), e = clamp(stop, -1, -1, n - 1); for (let i = b; i > e; i += st) parts.push(a[i]!); }
+  return parts.join('');
 }
 export function strCompare(a: string, b: string): number { return a < b ? -1 : a > b ? 1 : 0; }
 export function strRepr(s: string): string {
@@ -71,8 +77,10 @@ export const strMethods: Record<string, (this: string, ...args: any[]) => unknow
     return out;
   },
   join(it: unknown) {
-    const items = getFormatHost().toArray(it);
-    items.forEach((x, i) => { if (typeof x !== 'string') raiseError('TypeError', `sequence item ${i}: expected str instance, ${typeof x} found`); });
+    const items = Array.isArray(it) ? it : getFormatHost().toArray(it);
+    for (let i = 0; i < items.length; i++) {
+      if (typeof items[i] !== 'string') raiseError('TypeError', `sequence item ${i}: expected str instance, ${getFormatHost().typeName(items[i])} found`);
+    }
     return items.join(this);
   },
   replace(a: string, b: string, count?: unknown) {
@@ -84,7 +92,13 @@ export const strMethods: Record<string, (this: string, ...args: any[]) => unknow
   find(x: string) { return this.indexOf(x); },
   rfind(x: string) { return this.lastIndexOf(x); },
   index(x: string) { const k = this.indexOf(x); if (k < 0) raiseError('ValueError', 'substring not found'); return k; },
-  count(x: string) { if (x === '') return strLen(this) + 1; return this.split(x).length - 1; },
+  count(x: string) {
+    if (typeof x !== 'string') raiseError('TypeError', 'must be str, not ' + typeof x);
+    if (x === '') return strLen(this) + 1;
+    let c = 0;
+    for (let i = this.indexOf(x); i >= 0; i = this.indexOf(x, i + x.length)) c++;
+    return c;
+  },
   startswith(x: any) { const h = getFormatHost(); if (h.isTuple(x)) return (x.items as string[]).some(p => this.startsWith(p)); return this.startsWith(x); },
   endswith(x: any) { const h = getFormatHost(); if (h.isTuple(x)) return (x.items as string[]).some(p => this.endsWith(p)); return this.endsWith(x); },
   isdigit() { return this.length > 0 && /^\d+$/.test(this); },
