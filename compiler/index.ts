@@ -1,7 +1,7 @@
 // compile(): XLang source to an ES module, a source map, diagnostics and the artifact manifest.
 import { createHash } from 'node:crypto';
 import { GenMapping, addMapping, setSourceContent, toEncodedMap } from '@jridgewell/gen-mapping';
-import { parse } from './rdparser.js';
+import { parse } from './parser.js';
 import { analyze } from './scope.js';
 import { generate, type FunctionInfo } from './codegen.js';
 import type { Diagnostic } from './diagnostics.js';
@@ -70,7 +70,7 @@ export function compile(source: string, path = '<string>', opts: CompileOptions 
   };
 }
 
-export { parse } from './rdparser.js';
+export { parse } from './parser.js';
 export { analyze } from './scope.js';
 export type { Diagnostic } from './diagnostics.js';
 export { formatDiagnostic, LineMap } from './diagnostics.js';

@@ -21,7 +21,7 @@ const COMPILER_VERSION = '0.1.0';
 const COMPILER_BUILD = (() => {
   const dir = resolve(dirname(new URL(import.meta.url).pathname), '../../compiler');
   try {
-    return ['codegen.js', 'scope.js', 'rdparser.js', 'parser.js', 'index.js']
+    return ['codegen.js', 'scope.js', 'lexer.js', 'parser.js', 'index.js']
       .map(f => { try { const st = statSync(join(dir, f)); return `${st.size}:${st.mtimeMs}`; } catch { return '-'; } }).join(',');
   } catch { return 'unknown'; }
 })();

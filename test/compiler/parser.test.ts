@@ -1,6 +1,6 @@
 // Parser and lexer edge cases: every input yields a tree and positioned diagnostics, never a throw.
 import { describe, it, expect } from 'vitest';
-import { parse } from '../../compiler/rdparser.js';
+import { parse } from '../../compiler/parser.js';
 import { compile } from '../../compiler/index.js';
 import type { Stmt } from '../../compiler/ast.js';
 

@@ -1,0 +1,168 @@
+// The lexer: chevrotain splits the source into raw tokens (names, numbers, strings, operators,
+// comments, newlines, whitespace); one layout pass then produces what the parser reads:
+// NEWLINE/INDENT/DEDENT by Python's rules (none inside brackets, except in a brace-lambda body,
+// which has its own indentation stack), adjacent string literals joined, and diagnostics for
+// unterminated strings, bad indentation and unclosed brackets.
+import { createToken, Lexer, type IToken, type TokenType } from 'chevrotain';
+import { diag, type LineMap, type Diagnostic } from './diagnostics.js';
+
+export type TT = 'name' | 'int' | 'float' | 'imag' | 'str' | 'op' | 'newline' | 'indent' | 'dedent' | 'eof';
+export interface StrPart { kind: 'plain' | 'f' | 'b'; raw: boolean; body: string; bodyStart: number }
+export interface Tok { t: TT; v: string; s: number; e: number; val?: unknown; str?: StrPart[] }
+
+export const OPS = ['**=', '//=', '>>=', '<<=', '...', '!=', '==', '<=', '>=', '->', ':=', '+=', '-=', '*=', '/=', '%=', '&=', '|=', '^=', '@=',
+  '**', '//', '<<', '>>', '<|', '|>', '+', '-', '*', '/', '%', '@', '&', '|', '^', '~', '<', '>', '(', ')', '[', ']', '{', '}', ',', ':', '.', ';', '='];
+
+const PREFIX = '(?:[rR][bBfF]?|[bBfF][rR]?|[uU])?';
+const Newline = createToken({ name: 'Newline', pattern: /\r\n|\r|\n/, line_breaks: true });
+const Ws = createToken({ name: 'Ws', pattern: /[ \t\f]+/ });
+const Comment = createToken({ name: 'Comment', pattern: /#[^\r\n]*/ });
+const Continuation = createToken({ name: 'Continuation', pattern: /\\(?:\r\n|\r|\n)/, line_breaks: true });
+const Str = createToken({
+  name: 'Str',
+  pattern: new RegExp(PREFIX + `(?:"""(?:[^"\\\\]|\\\\[\\s\\S]|"(?!""))*"""|'''(?:[^'\\\\]|\\\\[\\s\\S]|'(?!''))*'''|"(?!"")(?:[^"\\\\\\r\\n]|\\\\[\\s\\S])*"|'(?!'')(?:[^'\\\\\\r\\n]|\\\\[\\s\\S])*')`),
+  line_breaks: true,
+});
+const OpenTriple = createToken({ name: 'OpenTriple', pattern: new RegExp(PREFIX + `(?:"""|''')[\\s\\S]*`), line_breaks: true });
+const OpenStr = createToken({ name: 'OpenStr', pattern: new RegExp(PREFIX + `["'](?:[^\\r\\n\\\\]|\\\\.)*`) });
+const Name = createToken({ name: 'Name', pattern: /[A-Za-z_\u0080-\uffff][\w\u0080-\uffff]*/ });
+const Num = createToken({
+  name: 'Num',
+  pattern: /0[xX](?:_?[0-9a-fA-F])+|0[oO](?:_?[0-7])+|0[bB](?:_?[01])+|(?:(?:[0-9](?:_?[0-9])*)?\.[0-9](?:_?[0-9])*|[0-9](?:_?[0-9])*\.?)(?:[eE][+-]?[0-9](?:_?[0-9])*)?[jJ]?/,
+});
+const Op = createToken({ name: 'Op', pattern: new RegExp(OPS.map(o => o.replace(/[|\\{}()[\]^$+*?.]/g, '\\$&')).join('|')) });
+const Invalid = createToken({ name: 'Invalid', pattern: /[\s\S]/, line_breaks: true });
+
+const ALL: TokenType[] = [Newline, Ws, Comment, Continuation, Str, OpenTriple, OpenStr, Num, Name, Op, Invalid];
+// one lexer instance: chevrotain analyses the token set once
+const lexer = new Lexer(ALL, { positionTracking: 'onlyOffset', ensureOptimizations: false });
+
+function strParts(image: string, start: number): StrPart | null {
+  const m = /^([rRbBfFuU]{0,2})("""|'''|"|')/.exec(image)!;
+  const prefix = m[1]!.toLowerCase(), q = m[2]!;
+  const bodyStart = start + m[0].length;
+  const closed = image.length >= m[0].length + q.length && image.endsWith(q) && image.length > m[0].length;
+  const body = closed ? image.slice(m[0].length, image.length - q.length) : image.slice(m[0].length);
+  return { kind: prefix.includes('b') ? 'b' : prefix.includes('f') ? 'f' : 'plain', raw: prefix.includes('r'), body, bodyStart };
+}
+
+function numberValue(text: string): { t: TT; val: unknown } {
+  const clean = text.replace(/_/g, '');
+  if (/[jJ]$/.test(clean)) return { t: 'imag', val: parseFloat(clean.slice(0, -1)) };
+  if (/^0[xXoObB]/.test(clean)) { const b = BigInt(clean); return { t: 'int', val: b <= 9007199254740991n ? Number(b) : b }; }
+  if (/[.eE]/.test(clean)) return { t: 'float', val: parseFloat(clean) };
+  const b = BigInt(clean);
+  return { t: 'int', val: b <= 9007199254740991n ? Number(b) : b };
+}
+
+/** Tokens for the parser, with layout tokens; problems go to `diags`. Never throws. */
+export function tokenize(src: string, diags: Diagnostic[], lines: LineMap): Tok[] {
+  const raw = lexer.tokenize(src).tokens as IToken[];
+  const err = (s: number, e: number, msg: string, code = 'syntax') => diags.push(diag('error', code, msg, lines.range(s, Math.max(s, e))));
+  const toks: Tok[] = [];
+  const indents: number[] = [0];
+  const brackets: { ch: string; at: number; indents?: number[]; base?: number }[] = [];
+  const inBody = () => brackets.length > 0 && brackets[brackets.length - 1]!.ch === 'B';
+  const significant = () => brackets.length === 0 || inBody();
+  let atLineStart = true;
+  let lineIndent = 0;
+  const n = raw.length;
+  for (let k = 0; k < n; k++) {
+    const t = raw[k]!;
+    const type = t.tokenType;
+    const s = t.startOffset, img = t.image, e = s + img.length;
+    if (type === Ws) { if (atLineStart) { for (const ch of img) lineIndent = ch === '\t' ? (lineIndent + 8) & ~7 : lineIndent + 1; } continue; }
+    if (type === Comment || type === Continuation) continue;
+    if (type === Newline) {
+      if (significant()) {
+        const last = toks[toks.length - 1];
+        if (last && last.t !== 'newline' && last.t !== 'indent' && last.t !== 'dedent' && !(last.t === 'op' && last.v === '{' && inBody())) toks.push({ t: 'newline', v: '', s, e });
+      }
+      atLineStart = true;
+      lineIndent = 0;
+      continue;
+    }
+    // the first real token of a line decides its indentation
+    if (atLineStart && significant()) {
+      atLineStart = false;
+      const closesBody = type === Op && img === '}' && inBody();
+      if (!closesBody) {
+        const b = inBody() ? brackets[brackets.length - 1]! : null;
+        const stack = b ? b.indents! : indents;
+        if (b && b.base === undefined) { b.base = lineIndent; stack.length = 0; stack.push(lineIndent); }
+        const top = stack[stack.length - 1]!;
+        if (lineIndent > top) { stack.push(lineIndent); toks.push({ t: 'indent', v: '', s, e: s }); }
+        else if (lineIndent < top) {
+          while (stack.length > 1 && lineIndent < stack[stack.length - 1]!) { stack.pop(); toks.push({ t: 'dedent', v: '', s, e: s }); }
+          if (lineIndent !== stack[stack.length - 1]!) err(s - lineIndent, s, 'unindent does not match any outer indentation level', 'indentation');
+        }
+      }
+    }
+    atLineStart = false;
+    if (type === Str || type === OpenTriple || type === OpenStr) {
+      if (type !== Str) err(s, type === OpenTriple ? Math.min(e, s + 3) : e, type === OpenTriple ? 'unterminated triple-quoted string literal' : 'unterminated string literal');
+      const part = strParts(img, s)!;
+      const prev = toks[toks.length - 1];
+      // adjacent literals (possibly across lines inside brackets) form one token
+      if (prev && prev.t === 'str' && raw[k - 1] && isJoinable(raw, k, prev)) { prev.str!.push(part); prev.e = e; prev.v = src.slice(prev.s, e); }
+      else toks.push({ t: 'str', v: img, s, e, str: [part] });
+      continue;
+    }
+    if (type === Name) { toks.push({ t: 'name', v: img, s, e }); continue; }
+    if (type === Num) {
+      const next = raw[k + 1];
+      if (next && next.startOffset === e && (next.tokenType === Name || next.tokenType === Num)) {
+        err(s, next.startOffset + next.image.length, `invalid number literal '${img + next.image}'`);
+        k++;
+      }
+      const clean = img.replace(/_/g, '');
+      if (/^0+[1-9]/.test(clean) && !/[.eEjJ]/.test(clean)) err(s, e, 'leading zeros in decimal integer literals are not permitted; use an 0o prefix for octal integers');
+      const { t: tt, val } = numberValue(img);
+      toks.push({ t: tt, v: img, s, e, val });
+      continue;
+    }
+    if (type === Op) {
+      if (img === '(' || img === '[' || img === '{') {
+        const prev = toks[toks.length - 1];
+        // `(params){` opens a brace-lambda body, where statements are separated by newlines
+        if (img === '{' && prev && prev.t === 'op' && prev.v === ')' && !/[\r\n]/.test(src.slice(prev.e, s))) brackets.push({ ch: 'B', at: s, indents: [0] });
+        else brackets.push({ ch: img, at: s });
+      } else if (img === ')' || img === ']' || img === '}') {
+        const top = brackets.pop();
+        if (!top) err(s, e, `unmatched '${img}'`);
+        else if (top.ch === 'B') {
+          const last = toks[toks.length - 1];
+          if (last && last.t !== 'newline' && !(last.t === 'op' && last.v === '{')) toks.push({ t: 'newline', v: '', s, e: s });
+          while (top.indents!.length > 1) { top.indents!.pop(); toks.push({ t: 'dedent', v: '', s, e: s }); }
+        } else {
+          const want = top.ch === '(' ? ')' : top.ch === '[' ? ']' : '}';
+          if (want !== img) err(s, e, `closing parenthesis '${img}' does not match opening parenthesis '${top.ch}'`);
+        }
+      }
+      toks.push({ t: 'op', v: img, s, e });
+      continue;
+    }
+    // Invalid
+    err(s, e, img === '$' ? "'$' is only allowed inside strings (as ${...} interpolation)" : `invalid character '${img}' (U+${img.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')})`);
+  }
+  if (brackets.length) err(brackets[0]!.at, brackets[0]!.at + 1, `'${src[brackets[0]!.at]}' was never closed`);
+  const last = toks[toks.length - 1];
+  if (last && last.t !== 'newline' && last.t !== 'dedent') toks.push({ t: 'newline', v: '', s: src.length, e: src.length });
+  while (indents.length > 1) { indents.pop(); toks.push({ t: 'dedent', v: '', s: src.length, e: src.length }); }
+  toks.push({ t: 'eof', v: '', s: src.length, e: src.length });
+  return toks;
+
+  /** Whether the string at raw[k] continues the previous string token. */
+  function isJoinable(rawToks: IToken[], k: number, prev: Tok): boolean {
+    for (let j = k - 1; j >= 0; j--) {
+      const r = rawToks[j]!;
+      if (r.startOffset < prev.s) return false;
+      if (r.startOffset + r.image.length <= prev.e) return true;
+      const tt = r.tokenType;
+      if (tt === Ws || tt === Continuation || tt === Comment) continue;
+      if (tt === Newline && !significant()) continue;
+      return false;
+    }
+    return false;
+  }
+}
