@@ -58,6 +58,8 @@ interface FnCtx {
   isGenerator: boolean;
   /** The class-namespace variable when generating a class body. */
   ns: string | null;
+  /** JS name of the function's first parameter (what zero-argument super() binds). */
+  firstParam?: string;
 }
 
 export function generate(mod: A.Module, sc: ScopeResult, moduleName: string): CodegenResult {
@@ -480,7 +482,8 @@ class Gen {
     const scope = this.sc.scopes.get(s)!;
     const inClass = this.fc.ns !== null && this.fc.scope.kind === 'class' && this.fc.scope.node.kind === 'ClassDef';
     const kinds = s.decorators.map(d => this.decoratorKind(d));
-    const isStatic = kinds.includes('static'), isClassM = kinds.includes('class');
+    const implicitKind = s.name === '__new__' ? 'static' : s.name === '__init_subclass__' || s.name === '__class_getitem__' ? 'class' : null;
+    const isStatic = kinds.includes('static') || implicitKind === 'static', isClassM = kinds.includes('class') || implicitKind === 'class';
     // Methods take the instance first: `self` when the user names it, else an implicit $this.
     let selfName: string | null = null;
     let implicitThis = false;
@@ -525,6 +528,7 @@ class Gen {
     const complex = params.vararg !== null || params.kwonly.length > 0 || params.kwarg !== null;
     const all = [...params.args, ...(params.vararg ? [params.vararg] : []), ...params.kwonly, ...(params.kwarg ? [params.kwarg] : [])];
     const pnames = all.map(p => scope.symbols.get(p.name)!.jsName);
+    this.fc.firstParam = implicitFirst ?? (params.args.length ? pnames[0] : undefined);
     for (const p of all) this.fc.assigned.add(scope.symbols.get(p.name)!);
     let prologue = '';
     let sig: string;
@@ -925,7 +929,7 @@ class Gen {
     const args = e.args.map(a => this.expr(a));
     // zero-argument super()
     if (e.func.kind === 'Name' && e.func.id === 'super' && e.args.length === 0 && !hasKw && this.binding(e.func).kind === 'builtin') {
-      return `${m}${this.h('superOf')}(${this.fc.classCell ?? 'undefined'}, ${this.fc.self ?? 'undefined'})`;
+      return `${m}${this.h('superOf')}(${this.fc.classCell ?? 'undefined'}, ${this.fc.self ?? this.fc.firstParam ?? 'undefined'})`;
     }
     let kwNames = '', kwValues = '', kwPre = '';
     if (hasKw) {

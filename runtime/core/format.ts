@@ -196,8 +196,11 @@ export function percentFormat(fmt: string, args: unknown): string {
     if (prec === '*') prec = String(v), v = items[i++];
     if (v === undefined && key === undefined) raiseError('TypeError', 'not enough arguments for format string');
     let spec = (flags.includes('-') ? '<' : '') + (flags.includes('+') ? '+' : flags.includes(' ') ? ' ' : '') + (flags.includes('0') && !flags.includes('-') ? '0' : '') + (width ?? '') + (prec !== undefined ? '.' + prec : '');
-    if (type === 's') return formatValue(host.str(v), spec.replace(/^[+ 0]/, ''));
-    if (type === 'r' || type === 'a') return formatValue(host.repr(v), spec);
+    if (type === 's' || type === 'r' || type === 'a') {
+      // %s pads on the left unless the '-' flag asks for the right
+      const text = type === 's' ? host.str(v) : host.repr(v);
+      return formatValue(text, (flags.includes('-') ? '<' : '>') + (width ?? '') + (prec !== undefined ? '.' + prec : ''));
+    }
     if (type === 'i' || type === 'u') type = 'd';
     if (type === 'd' && typeof v !== 'number' && typeof v !== 'bigint' && typeof v !== 'boolean' && !(v instanceof PyFloat)) raiseError('TypeError', `%d format: a real number is required, not ${typeof v}`);
     if (type === 'd' && typeof v === 'number') v = Math.trunc(v);

@@ -206,7 +206,7 @@ export function makeClass(name: string, bases: PyClass[], ns: any, opts: { modul
   }
   (F as any).refreshFast();
   const initSub = parentProto.$__init_subclass__;
-  if (typeof initSub === 'function' && initSub.raw) invoke(initSub.raw, undefined, [F]);
+  if (typeof initSub === 'function' && initSub.classOf) invoke(initSub.classOf, undefined, [F]);
   return F;
 }
 
@@ -226,6 +226,11 @@ export function methodAdapter(fn: any): any {
 
 /** Puts one class attribute in place, turning functions into methods and descriptors into accessors. */
 export function installAttr(F: PyClass, name: string, value: any): void {
+  // Python makes these implicitly class/static methods
+  if (typeof value === 'function' && !value.isClass && !value.builtin) {
+    if (name === '__init_subclass__' || name === '__class_getitem__') value = new ClassMethod(value);
+    else if (name === '__new__') value = new StaticMethod(value);
+  }
   installAttr1(F, name, value);
   if ((name === '__init__' || name === '__new__') && (F as any).refreshFast) (F as any).refreshFast();
 }
