@@ -13,6 +13,8 @@ import { performance } from 'node:perf_hooks';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const programs = join(root, 'bench', 'programs');
 const cli = join(root, 'dist', 'runtime', 'cli', 'main.js');
+/** How ./xlang starts the CLI (the node options it passes). */
+const nodeFlags = ['--max-semi-space-size=32'];
 
 const args = process.argv.slice(2);
 const runs = Number(argValue('--runs') ?? 3);
@@ -57,9 +59,9 @@ for (const f of readdirSync(programs).filter(f => f.endsWith('.x')).sort()) {
   const name = f.replace(/\.x$/, '');
   if (only && !only.includes(name)) continue;
   const file = join(programs, f);
-  timeRun(process.execPath, [cli, 'run', file]); // warm the compile cache
+  timeRun(process.execPath, [...nodeFlags, cli, 'run', file]); // warm the compile cache
   const py = best(python, [file], runs);
-  const xl = best(process.execPath, [cli, 'run', file], runs);
+  const xl = best(process.execPath, [...nodeFlags, cli, 'run', file], runs);
   const ratio = py.ms / xl.ms;
   ratios.push(ratio);
   const same = py.out === xl.out;
@@ -75,11 +77,11 @@ if (ratios.length) {
 const dir = mkdtempSync(join(tmpdir(), 'xlang-hello-'));
 writeFileSync(join(dir, 'hello.x'), 'print("hello")\n');
 writeFileSync(join(dir, 'hello.py'), 'print("hello")\n');
-timeRun(process.execPath, [cli, 'run', join(dir, 'hello.x')]);
+timeRun(process.execPath, [...nodeFlags, cli, 'run', join(dir, 'hello.x')]);
 const pyStart: number[] = [], xlStart: number[] = [];
 for (let i = 0; i < 15; i++) {
   pyStart.push(timeRun(python, [join(dir, 'hello.py')]).ms);
-  xlStart.push(timeRun(process.execPath, [cli, 'run', join(dir, 'hello.x')]).ms);
+  xlStart.push(timeRun(process.execPath, [...nodeFlags, cli, 'run', join(dir, 'hello.x')]).ms);
 }
 const ps = median(pyStart), xs = median(xlStart);
 console.log(`\nstart-up (median of 15): python3 hello.py ${fmt(ps)} ms, xlang run hello.x ${fmt(xs)} ms: ${fmt(xs / ps)}x python3's`);

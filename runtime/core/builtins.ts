@@ -698,6 +698,7 @@ export function initBuiltinTypes(): void {
     return new PyComplex(rr.re - ii.im, rr.im + ii.re);
   });
   builtinType('str', String.prototype, function str_(...args: unknown[]) {
+    if (args.length === 1) { const x = args[0]; if (typeof x === 'string') return x; if (typeof x === 'number' && Number.isInteger(x)) return String(x); }
     const { pos, kw } = splitKw(args);
     if (pos.length === 0) return '';
     const enc = pos[1] ?? kw?.get('encoding');

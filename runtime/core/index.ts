@@ -25,6 +25,10 @@ export const builtinNames: Record<string, unknown> = builtins.makeBuiltins();
 
 /** Values of f-string fields: format(value, spec) after the conversion. */
 function fmt(v: unknown, conv: number, spec: string): string {
+  if (spec === '' && conv === 0) {
+    if (typeof v === 'string') return v;
+    if (typeof v === 'number' && Number.isInteger(v)) return String(v);
+  }
   if (conv === 1) v = repr(v);
   else if (conv === 2) v = str(v);
   else if (conv === 3) v = builtinNames.ascii !== undefined ? (builtinNames.ascii as any)(v) : repr(v);
