@@ -15,9 +15,11 @@ export const OPS = ['**=', '//=', '>>=', '<<=', '...', '!=', '==', '<=', '>=', '
 
 const PREFIX = '(?:[rR][bBfF]?|[bBfF][rR]?|[uU])?';
 const Newline = createToken({ name: 'Newline', pattern: /\r\n|\r|\n/, line_breaks: true });
-const Ws = createToken({ name: 'Ws', pattern: /[ \t\f]+/ });
-const Comment = createToken({ name: 'Comment', pattern: /#[^\r\n]*/ });
-const Continuation = createToken({ name: 'Continuation', pattern: /\\(?:\r\n|\r|\n)/, line_breaks: true });
+// whitespace, comments and `\`-newline never reach the layout pass: indentation is measured
+// from offsets, which keeps the token stream (and the lexer's work) about half as large
+const Ws = createToken({ name: 'Ws', pattern: /[ \t\f]+/, group: Lexer.SKIPPED });
+const Comment = createToken({ name: 'Comment', pattern: /#[^\r\n]*/, group: Lexer.SKIPPED });
+const Continuation = createToken({ name: 'Continuation', pattern: /\\(?:\r\n|\r|\n)/, line_breaks: true, group: Lexer.SKIPPED });
 const Str = createToken({
   name: 'Str',
   pattern: new RegExp(PREFIX + `(?:"""(?:[^"\\\\]|\\\\[\\s\\S]|"(?!""))*"""|'''(?:[^'\\\\]|\\\\[\\s\\S]|'(?!''))*'''|"(?!"")(?:[^"\\\\\\r\\n]|\\\\[\\s\\S])*"|'(?!'')(?:[^'\\\\\\r\\n]|\\\\[\\s\\S])*')`),
@@ -65,26 +67,31 @@ export function tokenize(src: string, diags: Diagnostic[], lines: LineMap): Tok[
   const inBody = () => brackets.length > 0 && brackets[brackets.length - 1]!.ch === 'B';
   const significant = () => brackets.length === 0 || inBody();
   let atLineStart = true;
-  let lineIndent = 0;
+  let lineStart = 0;
   const n = raw.length;
   for (let k = 0; k < n; k++) {
     const t = raw[k]!;
     const type = t.tokenType;
     const s = t.startOffset, img = t.image, e = s + img.length;
-    if (type === Ws) { if (atLineStart) { for (const ch of img) lineIndent = ch === '\t' ? (lineIndent + 8) & ~7 : lineIndent + 1; } continue; }
-    if (type === Comment || type === Continuation) continue;
     if (type === Newline) {
       if (significant()) {
         const last = toks[toks.length - 1];
         if (last && last.t !== 'newline' && last.t !== 'indent' && last.t !== 'dedent' && !(last.t === 'op' && last.v === '{' && inBody())) toks.push({ t: 'newline', v: '', s, e });
       }
       atLineStart = true;
-      lineIndent = 0;
+      lineStart = e;
       continue;
     }
     // the first real token of a line decides its indentation
     if (atLineStart && significant()) {
       atLineStart = false;
+      let lineIndent = 0;
+      for (let i = lineStart; i < s; i++) {
+        const c = src.charCodeAt(i);
+        if (c === 9) lineIndent = (lineIndent + 8) & ~7;
+        else if (c === 32 || c === 12) lineIndent++;
+        else break; // a `\`-continued line: its first token is not at a line start
+      }
       const closesBody = type === Op && img === '}' && inBody();
       if (!closesBody) {
         const b = inBody() ? brackets[brackets.length - 1]! : null;
@@ -158,9 +165,7 @@ export function tokenize(src: string, diags: Diagnostic[], lines: LineMap): Tok[
       const r = rawToks[j]!;
       if (r.startOffset < prev.s) return false;
       if (r.startOffset + r.image.length <= prev.e) return true;
-      const tt = r.tokenType;
-      if (tt === Ws || tt === Continuation || tt === Comment) continue;
-      if (tt === Newline && !significant()) continue;
+      if (r.tokenType === Newline && !significant()) continue;
       return false;
     }
     return false;
