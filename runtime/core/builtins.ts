@@ -998,6 +998,7 @@ function installMethods(): void {
   const sm: Record<string, any> = {};
   for (const [k, f] of Object.entries(strMethods)) sm[k] = f;
   defMethods(String.prototype, sm, ['format', 'split', 'rsplit', 'splitlines', 'encode']);
+  delete (String.prototype as any).$__contains__;
   Object.defineProperty(String.prototype, '$maketrans', { value: Object.assign(function (...a: unknown[]) { return (strMaketrans as any)(...a); }, { staticOf: strMaketrans }), writable: true });
 
   // numbers
@@ -1187,6 +1188,8 @@ export function initFormatHost(): void {
     splitKw: (args: unknown[]) => { const { pos, kw } = splitKw(args); return { pos, names: kw?.names ?? [], values: kw?.values ?? [] }; },
     makeBytes: (u: Uint8Array) => new PyBytes(u),
     typeName: (x: unknown) => typeOf(x).pyName,
+    makeDict: () => new PyDict(),
+    dictEntries: (d: unknown) => (d instanceof PyDict ? d.table.entries() : raiseError('TypeError', 'maketrans() argument must be a dict')),
   } as any);
   ops.setPercentFormat(percentFormat);
   ops.setStrOf(str);

@@ -9,6 +9,8 @@ export interface FormatHost {
   callFormatHook(x: unknown, spec: string): string | undefined; index(x: unknown): number; getattr(o: unknown, n: string): unknown;
   splitKw(args: unknown[]): { pos: unknown[]; names: string[]; values: unknown[] }; makeBytes(u: Uint8Array): unknown;
   typeName(x: unknown): string;
+  makeDict(): { set(k: unknown, v: unknown): void };
+  dictEntries(d: unknown): Iterable<[unknown, unknown]>;
 }
 let host: FormatHost;
 export function setFormatHost(h: FormatHost): void { host = h; }
@@ -213,7 +215,7 @@ export function percentFormat(fmt: string, args: unknown): string {
   return out;
 }
 
-export function strFormat(fmt: string, pos: unknown[], names: string[], values: unknown[]): string {
+export function strFormat(fmt: string, pos: unknown[], names: string[], values: unknown[], lookup?: (name: string) => unknown): string {
   let auto = 0;
   return fmt.replace(/\{\{|\}\}|\{([^{}]*(?:\{[^{}]*\}[^{}]*)*)\}/g, (m, field: string | undefined) => {
     if (m === '{{') return '{';
@@ -221,7 +223,7 @@ export function strFormat(fmt: string, pos: unknown[], names: string[], values: 
     const mm = /^([^!:]*)(?:!([rsa]))?(?::(.*))?$/s.exec(field!)!;
     let [, name, conv, spec] = mm;
     const first = /^[^.[]*/.exec(name!)![0];
-    let v: any = first === '' ? pos[auto++] : /^\d+$/.test(first) ? pos[Number(first)] : values[names.indexOf(first)];
+    let v: any = first === '' ? pos[auto++] : /^\d+$/.test(first) ? pos[Number(first)] : lookup ? lookup(first) : values[names.indexOf(first)];
     if (v === undefined) raiseError(first === '' || /^\d+$/.test(first) ? 'IndexError' : 'KeyError', first === '' || /^\d+$/.test(first) ? 'Replacement index out of range for positional args tuple' : `'${first}'`);
     for (const part of name!.slice(first.length).match(/\.\w+|\[[^\]]*\]/g) ?? []) {
       v = part[0] === '.' ? host.getattr(v, part.slice(1)) : host.dictGet(v, /^\d+$/.test(part.slice(1, -1)) ? Number(part.slice(1, -1)) : part.slice(1, -1));

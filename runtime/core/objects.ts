@@ -528,7 +528,7 @@ function classGetattr(F: any, name: string): any {
       if (v.raw) return v.raw;
       if (v.classOf) return bindMethod(v.classOf, F);
       if (v.staticOf) return v.staticOf;
-      if (v.builtinMethod) return unboundBuiltin(v, name);
+      if (v.builtinMethod) return unboundBuiltin(v, name, F.pyName);
     }
     return v;
   }
@@ -554,10 +554,10 @@ function classGetattr(F: any, name: string): any {
   raiseError('AttributeError', `type object '${F.pyName}' has no attribute '${name}'`);
 }
 
-function unboundBuiltin(fn: any, name: string): any {
+function unboundBuiltin(fn: any, name: string, owner?: string): any {
   if (fn.unbound) return fn.unbound;
   const u = function (self: unknown, ...args: unknown[]) { return invoke(fn, self, args); };
-  (u as any).pyName = name; (u as any).kw = true; (u as any).builtin = true;
+  (u as any).pyName = name; (u as any).kw = true; (u as any).builtin = true; (u as any).ownerType = owner;
   fn.unbound = u;
   return u;
 }

@@ -92,7 +92,9 @@ export function objectRepr(x: any): string {
 
 function funcRepr(f: any): string {
   if (f.isClass) return `<class '${f.module === 'builtins' ? '' : f.module + '.'}${f.qualname}'>`;
-  if (f.isBound) return `<bound method ${typeOf(f.boundSelf).pyName}.${f.pyName} of ${repr(f.boundSelf)}>`;
+  if (f.ownerType) return `<method '${f.pyName}' of '${f.ownerType}' objects>`;
+  if (f.isBound && f.builtinMethod) return `<built-in method ${f.pyName} of ${typeOf(f.boundSelf).pyName} object at ${addrOf(f.boundSelf)}>`;
+  if (f.isBound) return `<bound method ${typeOf(f.boundSelf).qualname}.${f.pyName} of ${repr(f.boundSelf)}>`;
   if (f.builtin || f.builtinMethod) return `<built-in function ${fnName(f)}>`;
   if (f.isEvent) return `<event ${f.pyName}>`;
   return `<function ${f.qualname ?? fnName(f)} at ${addrOf(f)}>`;
