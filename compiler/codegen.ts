@@ -16,12 +16,24 @@ export interface FunctionInfo {
   reads: string[];
 }
 
+/** A module-level def or class: what a host can create without running the module's statements. */
+export interface DefinitionInfo {
+  /** Index into the table the module function returns in instantiate mode. */
+  id: number;
+  name: string;
+  kind: 'def' | 'class';
+  line: number;
+  /** Module-level names read anywhere in the statement (decorators, defaults, bases, bodies). */
+  reads: string[];
+}
+
 export interface CodegenResult {
   /** The module function's source: `function $module($rt, $b, $m, $imp) {...}` */
   body: string;
   /** Generated positions (0-based line, column) mapped to source (1-based line, 0-based column). */
   mappings: { gl: number; gc: number; ol: number; oc: number }[];
   functions: FunctionInfo[];
+  definitions: DefinitionInfo[];
   imports: string[];
   exports: string[];
 }
@@ -76,6 +88,9 @@ class Gen {
   private fnStack: FunctionInfo[] = [];
   private imports = new Set<string>();
   private usedHelpers = new Set<string>();
+  private definitions: DefinitionInfo[] = [];
+  /** Module-level names read while generating a top-level definition (its capture set). */
+  private defReads: Set<string> | null = null;
 
   constructor(private sc: ScopeResult, private moduleName: string) {}
 
@@ -105,7 +120,22 @@ class Gen {
   module(mod: A.Module): CodegenResult {
     const scope = this.sc.module;
     this.fc = this.newCtx(scope, null, null, null);
-    const body = this.block(mod.body, 1);
+    // Top-level def/class statements become factory functions ($defN) that the module calls in
+    // place; in instantiate mode ($inst) the module returns the factories without running any
+    // statement, so a task can recreate a function from captured values (DESIGN: artifacts).
+    let body = '';
+    const factories: string[] = [];
+    for (const st of mod.body) {
+      if (st.kind !== 'FunctionDef' && st.kind !== 'ClassDef') { body += this.stmt(st, 1); continue; }
+      const id = this.definitions.length;
+      this.defReads = new Set();
+      const code = this.stmt(st, 1);
+      const sym = scope.symbols.get(st.name)!;
+      this.definitions.push({ id, name: st.name, kind: st.kind === 'FunctionDef' ? 'def' : 'class', line: st.line, reads: [...this.defReads] });
+      this.defReads = null;
+      factories.push(`function $def${id}() {\n${code}  return $rt.defined(${sym.jsName}, $m, ${id});\n}\n`);
+      body += `  $def${id}();\n`;
+    }
     const globals = [...scope.symbols.values()];
     let head = "'use strict';\n";
     head += `const {${HELPERS.filter(x => this.usedHelpers.has(x)).map(x => `${x}: $${x}`).join(', ')}} = $rt;\n`;
@@ -117,7 +147,8 @@ class Gen {
     if (scope.hasStarImport) head += `const $star = Object.create(null);\n`;
     if (this.fc.maxTemps) head += `let ${Array.from({ length: this.fc.maxTemps }, (_, i) => `$t${i}`).join(', ')};\n`;
     if (this.extraLocals[0]!.length) head += `let ${this.extraLocals[0]!.join(', ')};\n`;
-    const text = `function $module($rt, $b, $m, $imp) {\n${head}${this.consts.join('\n')}${this.consts.length ? '\n' : ''}${body}}`;
+    const table = `if ($inst) return [${this.definitions.map(d => `$def${d.id}`).join(', ')}];\n`;
+    const text = `function $module($rt, $b, $m, $imp, $inst) {\n${head}${this.consts.join('\n')}${this.consts.length ? '\n' : ''}${factories.join('')}${table}${body}}`;
     return this.finish(text, globals.filter(s => !s.name.startsWith('_')).map(s => s.name));
   }
 
@@ -140,7 +171,7 @@ class Gen {
       mappings.push({ gl: line, gc: outLen - lineStart, ol: this.positions[id * 2]!, oc: this.positions[id * 2 + 1]! });
       pos = j + 1;
     }
-    return { body: chunks.join(''), mappings, functions: this.functions, imports: [...this.imports], exports };
+    return { body: chunks.join(''), mappings, functions: this.functions, definitions: this.definitions, imports: [...this.imports], exports };
   }
 
   private newCtx(scope: Scope, self: string | null, classCell: string | null, info: FunctionInfo | null): FnCtx {
@@ -641,6 +672,7 @@ class Gen {
   private loadBinding(b: Binding, n: A.Name): string {
     switch (b.kind) {
       case 'local': {
+        if (this.defReads && b.sym.scope.kind === 'module') this.defReads.add(b.sym.name);
         if (this.fc.assigned.has(b.sym)) return b.sym.jsName;
         const scopeKind = b.sym.scope.kind;
         if (scopeKind === 'module') return `${this.h('checkBound')}(${b.sym.jsName}, ${JSON.stringify(n.id)})`;
@@ -666,6 +698,7 @@ class Gen {
 
   private noteRead(sym: Sym): void {
     if (sym.scope.kind !== 'module') return;
+    this.defReads?.add(sym.name);
     for (const f of this.fnStack) if (!f.reads.includes(sym.name)) f.reads.push(sym.name);
   }
 

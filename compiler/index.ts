@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { GenMapping, addMapping, setSourceContent, toEncodedMap } from '@jridgewell/gen-mapping';
 import { parse } from './parser.js';
 import { analyze } from './scope.js';
-import { generate, type FunctionInfo } from './codegen.js';
+import { generate, type FunctionInfo, type DefinitionInfo } from './codegen.js';
 import type { Diagnostic } from './diagnostics.js';
 import type { Module } from './ast.js';
 
@@ -17,10 +17,16 @@ export interface Manifest {
   exports: string[];
   /** Every function with its .x line range and the module-level names it reads. */
   functions: FunctionInfo[];
+  /** Module-level defs and classes a host can create without running the module (tasks). */
+  definitions: DefinitionInfo[];
 }
 
 export interface CompileResult {
-  /** An ES module whose default export is `function $module($rt, $b, $m, $imp)`. Empty when there are errors. */
+  /**
+   * An ES module whose default export is `function $module($rt, $b, $m, $imp, $inst)`. Called with
+   * $inst false it runs the module; with $inst true it runs no statement and returns the factories
+   * of manifest.definitions (each creates its def/class in this module instance). Empty on errors.
+   */
   js: string;
   /** The same function as a script expression (what hosts evaluate); same line layout as js. */
   script: string;
@@ -46,13 +52,14 @@ export function compile(source: string, path = '<string>', opts: CompileOptions 
   const { module: ast, diagnostics } = parse(source, path);
   const sc = analyze(ast);
   const all = diagnostics.concat(sc.diagnostics).sort((a, b) => a.start - b.start);
-  const manifest: Manifest = { contentId: contentIdOf(source), path, imports: [], exports: [], functions: [] };
+  const manifest: Manifest = { contentId: contentIdOf(source), path, imports: [], exports: [], functions: [], definitions: [] };
   const hasErrors = all.some(d => d.severity === 'error');
   if (hasErrors && !opts.force) return { js: '', script: '', map: '', diagnostics: all, manifest, ast };
   const gen = generate(ast, sc, opts.moduleName ?? '__main__');
   manifest.imports = gen.imports;
   manifest.exports = gen.exports;
   manifest.functions = gen.functions;
+  manifest.definitions = gen.definitions;
   const header = `// Compiled by xlang ${COMPILER_VERSION} from ${path.replace(/\n/g, ' ')}. Do not edit.\n`;
   // the header adds one line before the function: shift the map by emitting it as line 1
   const shifted = new GenMapping({ file: path.replace(/\.x$/, '') + '.js' });

@@ -254,6 +254,17 @@ function attrLoad(o: any, name: string, v: any): any {
   return objects.methodOrValue(o, v, name);
 }
 
+/**
+ * Tags a module-level def/class with where it was defined (its module instance and definition
+ * index), so the serializer can send it by reference and a task host can recreate it.
+ */
+function defined<T>(v: T, m: object, id: number): T {
+  if (typeof v === 'function' && !Object.prototype.hasOwnProperty.call(v, 'xdef')) {
+    Object.defineProperty(v, 'xdef', { value: { m, id }, writable: true, configurable: true });
+  }
+  return v;
+}
+
 /** The runtime as compiled modules see it. */
 export const rt = {
   // operators
@@ -279,6 +290,7 @@ export const rt = {
   withEnter, withExit, yieldFrom,
   // namespaces
   newNamespace, nsAssign, nsPath,
+  defined,
 };
 
 export type Runtime = typeof rt;

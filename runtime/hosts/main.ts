@@ -336,6 +336,8 @@ export class MainHost {
     for (const raw of stack.split('\n')) {
       const m = raw.match(/^\s+at (?:.*? \()?(.*?):(\d+):(\d+)\)?$/);
       if (!m) continue;
+      // a definition factory runs in place of its statement: its caller's frame already shows it
+      if (/^\s+at \$def\d+ /.test(raw)) continue;
       const l = this.loaded.get(m[1]!);
       if (!l) continue;
       const tm = require('@jridgewell/trace-mapping') as typeof import('@jridgewell/trace-mapping');
