@@ -82,14 +82,10 @@ export const BUILTIN_NAMES = new Set(('print len abs sum round divmod sorted enu
   'TimeoutError ReferenceError RuntimeError NotImplementedError RecursionError SyntaxError IndentationError TabError ' +
   'SystemError TypeError ValueError UnicodeError UnicodeDecodeError UnicodeEncodeError Warning DeprecationWarning ' +
   'UserWarning RuntimeWarning SyntaxWarning FutureWarning ImportWarning UnicodeWarning BytesWarning ResourceWarning ' +
-  'PendingDeprecationWarning __name__ __file__ to_bin from_bin open').split(' '));
+  'PendingDeprecationWarning CancelledError __name__ __file__ to_bin from_bin open taskpool mainrun threadid').split(' '));
 
 /** XLang builtins that arrive with later work: named in a clear diagnostic instead of "undefined". */
-const PLANNED: Record<string, string> = {
-  taskpool: 'tasks (taskpool) are not supported yet',
-  mainrun: 'mainrun() is not supported yet (it comes with tasks)',
-  threadid: 'threadid() is not supported yet (it comes with tasks)',
-};
+const PLANNED: Record<string, string> = {};
 
 export interface ScopeResult {
   module: Scope;

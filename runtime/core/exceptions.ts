@@ -18,6 +18,7 @@ export class Thrown {
 const HIERARCHY: [string, string | null][] = [
   ['BaseException', null],
   ['SystemExit', 'BaseException'], ['KeyboardInterrupt', 'BaseException'], ['GeneratorExit', 'BaseException'],
+  ['CancelledError', 'BaseException'],
   ['Exception', 'BaseException'],
   ['StopIteration', 'Exception'], ['StopAsyncIteration', 'Exception'],
   ['ArithmeticError', 'Exception'], ['FloatingPointError', 'ArithmeticError'], ['OverflowError', 'ArithmeticError'],

@@ -262,6 +262,10 @@ function defined<T>(v: T, m: object, id: number): T {
   if (typeof v === 'function' && !Object.prototype.hasOwnProperty.call(v, 'xdef')) {
     Object.defineProperty(v, 'xdef', { value: { m, id }, writable: true, configurable: true });
   }
+  // the module remembers what each definition produced (a by-reference lookup in this isolate)
+  let defs = (m as { xdefs?: unknown[] }).xdefs;
+  if (!defs) Object.defineProperty(m, 'xdefs', { value: defs = [], writable: true, configurable: true });
+  defs[id] = v;
   return v;
 }
 

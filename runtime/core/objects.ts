@@ -342,6 +342,12 @@ export function construct(F: PyClass, args: unknown[]): any {
   return F.hooks ? hookProxy(obj) : obj;
 }
 
+/** An instance of F with no attributes and no __init__ run (what a deserializer fills in). */
+export function blankInstance(F: PyClass): any {
+  const obj = new (F as any).Inst();
+  return F.hooks ? hookProxy(obj) : obj;
+}
+
 const proxyTarget = new WeakMap<object, object>();
 
 /** Instances of classes with __getattr__/__setattr__/__delattr__ run behind a Proxy. */

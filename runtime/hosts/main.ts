@@ -11,6 +11,7 @@ import { setCoreHost } from '../core/builtins.js';
 import { makeOpen } from './files.js';
 import type { Diagnostic } from '../../compiler/diagnostics.js';
 import type { CompileResult, Manifest } from '../../compiler/index.js';
+import type { Linker } from './serializer.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -39,6 +40,17 @@ interface Loaded {
   map: string;
   manifest: Manifest;
   trace?: import('@jridgewell/trace-mapping').TraceMap;
+}
+
+/** A compiled module as it travels to other isolates: enough to instantiate it there. */
+export interface Artifact {
+  id: string;
+  path: string;
+  moduleName: string;
+  source: string;
+  script: string;
+  map: string;
+  manifest: Manifest;
 }
 
 /** The Python module object. */
@@ -78,10 +90,33 @@ objects.attrFallbacks.push((o, name) => {
 
 // Host capabilities the core leaves to hosts: serialization (msgpackr loads on first use).
 let serializer: typeof import('./serializer.js') | null = null;
-const ser = () => (serializer ??= require('./serializer.js') as typeof import('./serializer.js'));
+let currentHost: MainHost | null = null;
+const ser = (): typeof import('./serializer.js') => {
+  if (!serializer) {
+    serializer = require('./serializer.js') as typeof import('./serializer.js');
+    if (currentHost) serializer.setLinker(currentHost.linker);
+  }
+  return serializer;
+};
+/** The serializer, bound to the current host's code references. */
+export const serializerModule = ser;
 builtinNames.to_bin = Object.assign((v: unknown) => ser().toBin(v), { pyName: 'to_bin', builtin: true });
 builtinNames.from_bin = Object.assign((b: unknown) => ser().fromBin(b), { pyName: 'from_bin', builtin: true });
 builtinNames.open = makeOpen(x => rt.iter(x));
+
+// Tasks (taskpool, f.taskrun, futures) load on first use; a worker isolate replaces these.
+let taskSystem: import('./tasks.js').TaskSystem | null = null;
+const tasks = (): import('./tasks.js').TaskSystem => {
+  if (!taskSystem) {
+    const t = require('./tasks.js') as typeof import('./tasks.js');
+    taskSystem = t.installTasks(currentHost!);
+    currentHost!.stopHooks.push(() => { taskSystem = null; });
+  }
+  return taskSystem;
+};
+builtinNames.taskpool = Object.assign((...args: unknown[]) => tasks().pool(args), { pyName: 'taskpool', builtin: true, kw: true });
+builtinNames.mainrun = Object.assign((f: unknown, ...args: unknown[]) => objects.invoke(f, undefined, args), { pyName: 'mainrun', builtin: true, kw: true });
+builtinNames.threadid = Object.assign(() => 0, { pyName: 'threadid', builtin: true });
 
 const runtime: any = Object.assign(Object.create(null), rt, {
   deferred: (name: string, imp: (n: string) => unknown) => new DeferredModule(name, imp),
@@ -132,6 +167,16 @@ function compiler(): typeof import('../../compiler/index.js') {
 export class MainHost {
   readonly modules = new Map<string, any>();
   private readonly loaded = new Map<string, Loaded>();
+  private readonly artifacts = new Map<string, Artifact>();
+  private readonly moduleFns = new Map<string, any>();
+  /** Module instance -> its artifact (for sending its definitions by reference). */
+  private readonly moduleArtifacts = new WeakMap<object, Artifact>();
+  /** Artifact id -> the module that ran its statements in this isolate. */
+  private readonly liveModules = new Map<string, any>();
+  private readonly instances = new Map<string, { m: any; factories: Array<() => unknown> }>();
+  /** Run when the main module has finished (tasks drain), and when the host stops. */
+  readonly finishHooks: Array<() => void> = [];
+  readonly stopHooks: Array<() => void> = [];
   private out: string[] = [];
   private outLen = 0;
   readonly cacheDir: string | null;
@@ -143,6 +188,8 @@ export class MainHost {
     this.searchPath = opts.searchPath ?? (process.env.XLANG_PATH ? process.env.XLANG_PATH.split(':').filter(Boolean) : []);
     this.stdlibDir = resolve(dirname(new URL(import.meta.url).pathname), '../../stdlib');
     Error.stackTraceLimit = 64;
+    currentHost = this;
+    serializer?.setLinker(this.linker);
     setCoreHost({
       write: (s) => this.write(s),
       readLine: () => { this.flush(); return readLineSync(); },
@@ -168,7 +215,7 @@ export class MainHost {
   // --- loading ------------------------------------------------------------------------------
 
   /** Compiles (or fetches from the cache) and evaluates a module function. */
-  private load(path: string, source: string, moduleName: string): { fn: any; loaded: Loaded } {
+  private load(path: string, source: string, moduleName: string): { fn: any; loaded: Loaded; artifact: Artifact } {
     // The cache key is a fast 128-bit hash (node:crypto alone costs ~5 ms of start-up); an entry
     // stores its source and compiler build, and is used only when both match exactly.
     const key = `${COMPILER_VERSION}\0${COMPILER_BUILD}\0${moduleName}\0`;
@@ -181,11 +228,74 @@ export class MainHost {
       entry = { script: res.script, map: res.map, manifest: res.manifest, source, key };
       this.cachePut(id, entry);
     }
-    const loaded: Loaded = { path, source, map: entry.map, manifest: entry.manifest };
-    const jsFile = path + '.js';
-    this.loaded.set(jsFile, loaded);
-    const fn = new Script(entry.script, { filename: jsFile }).runInThisContext();
+    const artifact: Artifact = { id: entry.manifest.contentId, path, moduleName, source, script: entry.script, map: entry.map, manifest: entry.manifest };
+    this.artifacts.set(artifact.id, artifact);
+    const { fn, loaded } = this.evaluate(artifact);
+    return { fn, loaded, artifact };
+  }
+
+  /** Evaluates an artifact's module function in this isolate (once per artifact). */
+  private evaluate(a: Artifact): { fn: any; loaded: Loaded } {
+    const jsFile = a.path + '.js';
+    let loaded = this.loaded.get(jsFile);
+    let fn = this.moduleFns.get(a.id);
+    if (!loaded || !fn) {
+      loaded = { path: a.path, source: a.source, map: a.map, manifest: a.manifest };
+      this.loaded.set(jsFile, loaded);
+      fn = new Script(a.script, { filename: jsFile }).runInThisContext();
+      this.moduleFns.set(a.id, fn);
+    }
     return { fn, loaded };
+  }
+
+  // --- code references (the serializer's Linker) ------------------------------------------------
+
+  /** Makes an artifact from another isolate known here (its code arrives with a task). */
+  addArtifact(a: Artifact): void {
+    if (!this.artifacts.has(a.id)) this.artifacts.set(a.id, a);
+  }
+
+  artifact(id: string): Artifact | undefined { return this.artifacts.get(id); }
+
+  readonly linker: Linker = {
+    artifactOf: (m: object) => {
+      const a = this.moduleArtifacts.get(m);
+      if (!a) return null;
+      return { id: a.id, reads: (defId: number) => a.manifest.definitions[defId]?.reads ?? [] };
+    },
+    definition: (artId: string, defId: number, name: string) => {
+      const live = this.liveModules.get(artId);
+      const v = live?.xdefs?.[defId];
+      if (v !== undefined) return { live: v };
+      return this.instanceOf(artId, name);
+    },
+    importModule: (name: string, file: string | null) => {
+      const have = this.modules.get(name);
+      if (have) return have;
+      if (file && existsSync(file) && statSync(file).isFile()) return this.execModule(name, file, readFileSync(file, 'utf8'));
+      return this.importModule(name, process.cwd(), '__main__');
+    },
+    tracebackOf: (e: any) => this.framesText(e) + (typeof e?.remoteTraceback === 'string' ? e.remoteTraceback : ''),
+  };
+
+  /**
+   * An instance of an artifact in which definitions are created without running the module's
+   * statements (a task's view of its module). One per artifact, reused: every name a task's
+   * function reads is set again from the values captured with the task.
+   */
+  private instanceOf(artId: string, name: string): { m: any; factories: Array<() => unknown> } {
+    let inst = this.instances.get(artId);
+    if (inst) return inst;
+    const a = this.artifacts.get(artId);
+    if (!a) exceptions.raiseError('ImportError', `the code of '${name}' (artifact ${artId.slice(0, 12)}) is not available in this isolate`);
+    const { fn } = this.evaluate(a);
+    const m = new ModuleObject(a.moduleName, a.path);
+    const dir = a.path.startsWith('<') ? process.cwd() : dirname(a.path);
+    const factories = fn(runtime, builtinNames, m, (spec: string) => this.importModule(spec, dir, a.moduleName), true);
+    this.moduleArtifacts.set(m, a);
+    inst = { m, factories };
+    this.instances.set(artId, inst);
+    return inst;
   }
 
   private cacheGet(id: string): { script: string; map: string; manifest: Manifest; source: string; key: string } | null {
@@ -207,18 +317,36 @@ export class MainHost {
   runMain(path: string, source?: string): void {
     const abs = isAbsolute(path) ? path : resolve(path);
     const src = source ?? readFileSync(abs, 'utf8');
-    this.execModule('__main__', abs, src);
+    this.runAsMain(abs, src);
   }
 
   /** Runs source text as __main__ (xlang -c). */
   runSource(source: string, path = '<string>'): void {
-    this.execModule('__main__', path, source);
+    this.runAsMain(path, source);
+  }
+
+  /** Runs __main__, then waits for its outstanding tasks; stops the task machinery either way. */
+  private runAsMain(path: string, source: string): void {
+    try {
+      this.execModule('__main__', path, source);
+      for (const f of this.finishHooks) f();
+    } finally {
+      this.stop();
+    }
+  }
+
+  /** Releases what the program started (worker threads); idempotent. */
+  stop(): void {
+    const hooks = this.stopHooks.splice(0);
+    for (const f of hooks) { try { f(); } catch { /* stopping must not hide the program's own error */ } }
   }
 
   private execModule(name: string, path: string, source: string): any {
-    const { fn } = this.load(path, source, name);
+    const { fn, artifact } = this.load(path, source, name);
     const m = new ModuleObject(name, path);
     this.modules.set(name, m);
+    this.moduleArtifacts.set(m, artifact);
+    this.liveModules.set(artifact.id, m);
     const dir = path.startsWith('<') ? process.cwd() : dirname(path);
     const imp = (spec: string) => this.importModule(spec, dir, name);
     try {
@@ -290,7 +418,7 @@ export class MainHost {
   private nativeModule(name: string, members: Record<string, unknown>): ModuleObject {
     const m = new ModuleObject(name, null);
     for (const [k, v] of Object.entries(members)) {
-      if (typeof v === 'function' && !(v as any).isClass) { (v as any).pyName ??= k; (v as any).builtin = true; }
+      if (typeof v === 'function' && !(v as any).isClass) { (v as any).pyName ??= k; (v as any).builtin = true; (v as any).nativeModule ??= name; }
       Object.defineProperty(m, '$' + k, { value: v, writable: true, configurable: true, enumerable: true });
     }
     return m;
@@ -317,16 +445,23 @@ export class MainHost {
   }
 
   private oneTraceback(exc: any): string {
+    const local = this.framesText(exc);
+    // an exception raised in a task carries the task's frames: they follow the frames here
+    const remote: string = exc && typeof exc === 'object' && typeof exc.remoteTraceback === 'string' ? exc.remoteTraceback : '';
+    let out = '';
+    if (local || remote) out += 'Traceback (most recent call last):\n' + local + remote;
+    out += exceptions.excSummary(exc, str, repr) + '\n';
+    return out;
+  }
+
+  /** The frame lines of an exception's traceback ('' when no .x frame is known). */
+  framesText(exc: any): string {
     const frames = this.frames(typeof exc?.stack === 'string' ? exc.stack : '');
     let out = '';
-    if (frames.length) {
-      out += 'Traceback (most recent call last):\n';
-      for (const f of frames) {
-        out += `  File "${f.file}", line ${f.line}, in ${f.fn}\n`;
-        if (f.text) out += `    ${f.text}\n`;
-      }
+    for (const f of frames) {
+      out += `  File "${f.file}", line ${f.line}, in ${f.fn}\n`;
+      if (f.text) out += `    ${f.text}\n`;
     }
-    out += exceptions.excSummary(exc, str, repr) + '\n';
     return out;
   }
 

@@ -1,0 +1,197 @@
+// The local scheduler: a thread of its own (node:worker_threads) that holds the queue of
+// submitted tasks, so workers can pull work while the script's main isolate is busy running
+// XLang code. Pools are queues with a priority (0 highest); the next task comes from the
+// pool whose head has the best priority after aging, so a low-priority task waits at most a
+// bounded time. A worker that asks for work gets one task, or a small batch when the queue is
+// long; tasks of a batch that have not started can be taken back for an idle worker (each
+// task has a claim cell in shared memory: 0 free, 1 started, 2 taken back or cancelled).
+import { Worker, MessageChannel, workerData, type MessagePort } from 'node:worker_threads';
+
+/** Milliseconds of waiting that make a task one priority level more urgent. */
+const AGING_MS = 50;
+const MAX_BATCH = 32;
+
+interface Task { id: number; pool: number; bytes: Uint8Array; arts: string[]; at: number }
+interface Pool { id: number; prio: number; limit: number; running: number; q: Task[]; head: number }
+interface Batch { tasks: Task[]; claims: Int32Array }
+interface WorkerLink { port: MessagePort; idle: boolean; known: Set<string>; batch: Batch | null; thread: Worker; index: number }
+
+interface Data {
+  mainPort: MessagePort; signal: Int32Array; workerFile: string;
+  /** Per worker: its end of a channel to the main isolate, and the cell main rings it on. */
+  workerMainPorts: MessagePort[]; workerSignals: Int32Array[];
+}
+const { mainPort, signal, workerFile, workerMainPorts, workerSignals } = workerData as Data;
+const pools = new Map<number, Pool>();
+const artifacts = new Map<string, unknown>();
+const workers: WorkerLink[] = [];
+let queued = 0;
+
+function ring(): void { Atomics.add(signal, 0, 1); Atomics.notify(signal, 0); }
+
+function enqueue(t: Task, front = false): void {
+  const p = pools.get(t.pool);
+  if (!p) return;
+  if (front) {
+    if (p.head > 0) p.q[--p.head] = t; else p.q.unshift(t);
+  } else p.q.push(t);
+  queued++;
+}
+
+/** The next task to run: the pool (under its limit) whose oldest task is most urgent. */
+function pick(now: number): Task | null {
+  let best: Pool | null = null, bestScore = Infinity;
+  for (const p of pools.values()) {
+    if (p.head >= p.q.length || p.running >= p.limit) continue;
+    const score = p.prio - (now - p.q[p.head]!.at) / AGING_MS;
+    if (score < bestScore) { bestScore = score; best = p; }
+  }
+  if (!best) return null;
+  const t = best.q[best.head]!;
+  best.q[best.head++] = undefined as unknown as Task;
+  if (best.head > 1024 && best.head * 2 > best.q.length) { best.q = best.q.slice(best.head); best.head = 0; }
+  best.running++;
+  queued--;
+  return t;
+}
+
+function dispatch(): void {
+  const now = Date.now();
+  const idle = workers.filter(w => w && w.idle);
+  if (idle.length === 0) return;
+  for (const w of idle) {
+    if (queued === 0) break;
+    // one task at a time keeps latency low; batches amortise messages when the queue is long
+    const n = queued > 4 * workers.length ? Math.min(MAX_BATCH, Math.ceil(queued / (2 * workers.length))) : 1;
+    const tasks: Task[] = [];
+    for (let i = 0; i < n; i++) { const t = pick(now); if (!t) break; tasks.push(t); }
+    if (tasks.length === 0) break;
+    const arts: unknown[] = [];
+    for (const t of tasks) for (const a of t.arts) if (!w.known.has(a)) { w.known.add(a); arts.push(artifacts.get(a)); }
+    const claims = new Int32Array(new SharedArrayBuffer(4 * tasks.length));
+    w.batch = { tasks, claims };
+    w.idle = false;
+    w.port.postMessage({ t: 'run', arts, claims, tasks: tasks.map(t => [t.id, t.bytes]) });
+  }
+  if (queued === 0 && workers.some(w => w.idle)) steal();
+}
+
+/** Takes unstarted tasks back from busy workers' batches and queues them first. */
+function steal(): void {
+  let got = 0;
+  for (const w of workers) {
+    const b = w.batch;
+    if (!b || w.idle) continue;
+    for (let i = b.tasks.length - 1; i > 0; i--) {
+      if (Atomics.compareExchange(b.claims, i, 0, 2) !== 0) break;
+      const t = b.tasks[i]!;
+      const p = pools.get(t.pool);
+      if (p) p.running--;
+      enqueue(t, true);
+      got++;
+      if (got >= workers.length) break;
+    }
+  }
+  if (got) dispatch();
+}
+
+function finishBatch(w: WorkerLink): void {
+  const b = w.batch;
+  if (b) {
+    for (let i = 0; i < b.tasks.length; i++) {
+      if (Atomics.load(b.claims, i) === 1) { const p = pools.get(b.tasks[i]!.pool); if (p) p.running--; }
+    }
+  }
+  w.batch = null;
+  w.idle = true;
+}
+
+function cancel(id: number): boolean {
+  for (const p of pools.values()) {
+    for (let i = p.head; i < p.q.length; i++) {
+      if (p.q[i]?.id === id) { p.q.splice(i, 1); queued--; return true; }
+    }
+  }
+  for (const w of workers) {
+    const b = w.batch;
+    if (!b) continue;
+    const i = b.tasks.findIndex(t => t.id === id);
+    if (i >= 0 && Atomics.compareExchange(b.claims, i, 0, 2) === 0) {
+      const p = pools.get(b.tasks[i]!.pool);
+      if (p) p.running--;
+      return true;
+    }
+  }
+  return false;
+}
+
+mainPort.on('message', (m: any) => {
+  switch (m.t) {
+    case 'pool': pools.set(m.id, { id: m.id, prio: m.prio, limit: m.limit, running: 0, q: [], head: 0 }); break;
+    case 'art': artifacts.set(m.art.id, m.art); break;
+    case 'respawn': workerMainPorts[m.index] = m.port; spawn(m.index); break;
+    case 'submit': {
+      const now = Date.now();
+      for (const [id, pool, bytes, arts] of m.tasks) enqueue({ id, pool, bytes, arts, at: now });
+      dispatch();
+      break;
+    }
+    case 'cancel': {
+      const ok = cancel(m.id);
+      mainPort.postMessage({ t: 'cancelled', seq: m.seq, id: m.id, ok });
+      ring();
+      if (ok) dispatch();
+      break;
+    }
+    case 'stop':
+      stopping = true;
+      for (const w of workers) void w.thread.terminate();
+      mainPort.close();
+      break;
+  }
+});
+
+let stopping = false;
+
+/**
+ * Workers are started here rather than by the main isolate: this thread's event loop is always
+ * free, so it sees a worker die (out of memory, a crash) even while the script blocks in get().
+ */
+function spawn(index: number): void {
+  const ch = new MessageChannel();
+  const thread = new Worker(workerFile, {
+    workerData: { schedPort: ch.port2, mainPort: workerMainPorts[index], signal, mySignal: workerSignals[index], index },
+    transferList: [ch.port2, workerMainPorts[index]!],
+    stdout: false, stderr: false,
+  });
+  const w: WorkerLink = { port: ch.port1, idle: false, known: new Set(), batch: null, thread, index };
+  workers[index] = w;
+  ch.port1.on('message', (r: any) => { if (r.t === 'ready') { finishBatch(w); dispatch(); } });
+  thread.on('error', (e: Error) => lost(w, `${e.name}: ${e.message}`));
+  thread.on('exit', (code: number) => lost(w, `exit code ${code}`));
+}
+
+/** A worker died: its started tasks fail (the main isolate is told), unstarted ones run elsewhere. */
+function lost(w: WorkerLink, why: string): void {
+  if (stopping || workers[w.index] !== w) return;
+  const b = w.batch;
+  const ids: number[] = [];
+  if (b) {
+    for (let i = 0; i < b.tasks.length; i++) {
+      const t = b.tasks[i]!;
+      const c = Atomics.compareExchange(b.claims, i, 0, 2);
+      const p = pools.get(t.pool);
+      if (p) p.running--;
+      if (c === 0) enqueue(t, true); else if (c === 1) ids.push(t.id);
+    }
+  }
+  w.batch = null;
+  mainPort.postMessage({ t: 'lost', ids, why: `worker ${w.index} stopped (${why})` });
+  ring();
+  w.port.close();
+  // the worker's channel to the main isolate went with it: a replacement needs a fresh one
+  // from main, so it is started when main answers with 'respawn'
+  workers[w.index] = { ...w, idle: false, batch: null, port: null as unknown as MessagePort };
+}
+
+for (let i = 0; i < workerMainPorts.length; i++) spawn(i);

@@ -1,0 +1,99 @@
+// A worker isolate (node:worker_threads): pulls tasks from the scheduler thread, recreates each
+// task's function from its artifact and captured values (the script's top level never runs
+// here), runs it, and sends the result or the exception, with its .x traceback, straight to
+// the main isolate. One task runs at a time; XLang code in a worker is synchronous.
+import { workerData, threadId, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import { MainHost, serializerModule, type Artifact } from './main.js';
+import { builtinNames, exceptions, objects, containers, str } from '../core/index.js';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+
+interface Data { schedPort: MessagePort; mainPort: MessagePort; signal: Int32Array; mySignal: Int32Array; index: number }
+const { schedPort, mainPort, signal, mySignal, index } = workerData as Data;
+
+const host = new MainHost({ argv: ['<task>'] });
+const ser = serializerModule();
+const now = (): number => performance.timeOrigin + performance.now();
+
+function ring(): void { Atomics.add(signal, 0, 1); Atomics.notify(signal, 0); }
+
+let mainrunSeq = 0;
+builtinNames.mainrun = Object.assign((f: unknown, ...args: unknown[]) => {
+  host.flush();
+  const seq = ++mainrunSeq;
+  const { bytes, artifacts } = ser.encode([f, containers.tuple(args)], 'mainrun');
+  mainPort.postMessage({ t: 'mainrun', seq, bytes, arts: [...artifacts] });
+  ring();
+  for (;;) {
+    const seen = Atomics.load(mySignal, 0);
+    const r = receiveMessageOnPort(mainPort);
+    if (r) {
+      const m = r.message;
+      if (m.seq !== seq) continue;
+      if (m.ok) return ser.decode(m.bytes, 'mainrun result');
+      throw ser.decode(m.bytes, 'mainrun error');
+    }
+    Atomics.wait(mySignal, 0, seen, 1000);
+  }
+}, { pyName: 'mainrun', builtin: true });
+builtinNames.threadid = Object.assign(() => threadId, { pyName: 'threadid', builtin: true });
+const nested = (): never => exceptions.raiseError('RuntimeError', 'a task cannot start tasks yet (taskpool is only available in the main isolate)');
+builtinNames.taskpool = Object.assign(nested, { pyName: 'taskpool', builtin: true });
+
+/** The exception a failed task reports; never fails itself. */
+function encodeFailure(e: unknown): Uint8Array {
+  const x = exceptions.toPyExc(e);
+  try {
+    return ser.encode(x, 'task exception').bytes;
+  } catch {
+    const msg = `${objects.typeOf(x).pyName}: ${(() => { try { return str(x); } catch { return '?'; } })()}`;
+    const r = exceptions.newError('RuntimeError', `task failed with an exception that cannot be sent back (${msg})`);
+    Object.defineProperty(r, 'remoteTraceback', { value: host.framesText(x), configurable: true });
+    return ser.encode(r, 'task exception').bytes;
+  }
+}
+
+function runOne(bytes: Uint8Array): { ok: boolean; bytes: Uint8Array } {
+  try {
+    const [fn, args, kw] = ser.decode(bytes, 'task arguments') as [unknown, any, any];
+    const pos: unknown[] = args.items.slice();
+    const names: string[] = [], values: unknown[] = [];
+    if (kw) for (const [k, v] of kw.table.entries()) { names.push(k as string); values.push(v); }
+    const v = objects.callKw(fn, pos, names, values);
+    try {
+      return { ok: true, bytes: ser.encode(v, 'task result').bytes };
+    } catch (e) {
+      return { ok: false, bytes: encodeFailure(e) };
+    }
+  } catch (e) {
+    return { ok: false, bytes: encodeFailure(e) };
+  }
+}
+
+schedPort.on('message', (m: any) => {
+  if (m.t !== 'run') return;
+  for (const a of m.arts as Artifact[]) host.addArtifact(a);
+  const claims: Int32Array = m.claims;
+  let out: unknown[] = [];
+  let lastFlush = now();
+  const flush = (): void => {
+    if (!out.length) return;
+    host.flush();
+    mainPort.postMessage({ t: 'results', results: out });
+    ring();
+    out = [];
+    lastFlush = now();
+  };
+  for (let i = 0; i < m.tasks.length; i++) {
+    if (Atomics.compareExchange(claims, i, 0, 1) !== 0) continue; // taken back or cancelled
+    const [id, bytes] = m.tasks[i];
+    const start = now();
+    const r = runOne(bytes);
+    const end = now();
+    out.push([id, r.ok, r.bytes, start, end, index]);
+    if (m.tasks.length <= 4 || end - lastFlush > 2) flush();
+  }
+  flush();
+  schedPort.postMessage({ t: 'ready' });
+});
+schedPort.postMessage({ t: 'ready' });
