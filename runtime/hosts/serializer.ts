@@ -297,7 +297,10 @@ export function setLinker(l: Linker): void { defaultLinker = l; }
 export function encode(v: unknown, what = 'serialize'): { bytes: Uint8Array; artifacts: Set<string> } {
   const enc = new Encoder(defaultLinker, what);
   const lowered = enc.lower(v);
-  return { bytes: packr.pack(lowered), artifacts: enc.artifacts };
+  // msgpackr returns a view into its reusable buffer: copy it, or postMessage would clone the
+  // whole backing buffer and a kept result would pin it
+  const packed = packr.pack(lowered);
+  return { bytes: Uint8Array.prototype.slice.call(packed), artifacts: enc.artifacts };
 }
 
 export function decode(bytes: Uint8Array, what = 'deserialize'): unknown {
@@ -316,8 +319,7 @@ export function decode(bytes: Uint8Array, what = 'deserialize'): unknown {
 }
 
 export function toBin(v: unknown): InstanceType<typeof PyBytes> {
-  const buf = encode(v, 'to_bin').bytes;
-  return new PyBytes(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength).slice());
+  return new PyBytes(encode(v, 'to_bin').bytes);
 }
 
 export function fromBin(b: unknown): unknown {

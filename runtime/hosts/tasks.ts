@@ -114,7 +114,7 @@ export class TaskSystem {
     const { pos, kw } = kwOf(args);
     if (pos.length > 2) exceptions.raiseError('TypeError', `taskpool() takes at most 2 positional arguments (${pos.length} given)`);
     for (const k of kw.keys()) if (k !== 'max_task_num' && k !== 'run_in_ui' && k !== 'priority') exceptions.raiseError('TypeError', `taskpool() got an unexpected keyword argument '${k}'`);
-    const limit = intArg(kw.get('max_task_num') ?? pos[0] ?? this.size, 'taskpool(max_task_num=...)', 1);
+    const limit = intArg(kw.get('max_task_num') ?? pos[0] ?? 0x7fffffff, 'taskpool(max_task_num=...)', 1);
     const inUi = ops.truthy(kw.get('run_in_ui') ?? pos[1] ?? false);
     const prio = intArg(kw.get('priority') ?? 1, 'taskpool(priority=...)', 0);
     const p = new TaskPool(this.nextPool++, limit, inUi, prio);
@@ -191,7 +191,8 @@ export class TaskSystem {
     fut.startAt = start; fut.endAt = end; fut.worker = worker;
     fut.bytes = bytes;
     fut.state = ok ? 'ok' : 'err';
-    if (!ok) this.failedUnobserved.add(fut);
+    this.valueOf(fut); // decoded now, so a kept future holds its value, not a message buffer
+    if (fut.state === 'err') this.failedUnobserved.add(fut);
     this.runThens(fut);
   }
 
