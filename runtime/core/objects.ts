@@ -240,6 +240,8 @@ function installAttr1(F: PyClass, name: string, value: any): void {
   const key = '$' + name;
   if (typeof value === 'function' && !value.isClass && !value.builtin && !value.isEvent) {
     Object.defineProperty(proto, key, { value: methodAdapter(value), writable: true, configurable: true, enumerable: false });
+    // where the method lives, so it can travel by reference (class, name)
+    if (!Object.prototype.hasOwnProperty.call(value, 'ownerClass')) Object.defineProperty(value, 'ownerClass', { value: { cls: F, name }, configurable: true });
     if (!value.qualname || value.qualname === value.pyName) value.qualname = F.qualname + '.' + (value.pyName ?? name);
   } else if (value instanceof PyProperty) {
     const prop = value;

@@ -21,7 +21,7 @@ interface Data {
   /** Per worker: its end of a channel to the main isolate, and the cell main rings it on. */
   workerMainPorts: MessagePort[]; workerSignals: Int32Array[];
 }
-const { mainPort, signal, workerFile, workerMainPorts, workerSignals } = workerData as Data;
+const { mainPort, signal, workerFile, workerMainPorts, workerSignals, memoryMb } = workerData as Data & { memoryMb: number };
 const pools = new Map<number, Pool>();
 const artifacts = new Map<string, unknown>();
 const workers: WorkerLink[] = [];
@@ -163,6 +163,8 @@ function spawn(index: number): void {
     workerData: { schedPort: ch.port2, mainPort: workerMainPorts[index], signal, mySignal: workerSignals[index], index },
     transferList: [ch.port2, workerMainPorts[index]!],
     stdout: false, stderr: false,
+    // a heap limit of its own: a task that runs out of memory loses its worker, not the process
+    resourceLimits: { maxOldGenerationSizeMb: memoryMb },
   });
   const w: WorkerLink = { port: ch.port1, idle: false, known: new Set(), batch: null, thread, index };
   workers[index] = w;

@@ -34,7 +34,7 @@ export interface DecodeSession { instances: Map<string, unknown> }
 const T = {
   BIG: 0x41, FLOAT: 0x42, TUPLE: 0x43, DICT: 0x44, SET: 0x45, FROZEN: 0x46, COMPLEX: 0x47, BYTEARRAY: 0x48,
   LIST: 0x49, REF: 0x4a, DEF: 0x4b, INST: 0x4c, EXC: 0x4d, BUILTIN: 0x4e, NATIVE: 0x4f, BOUND: 0x50,
-  MODULE: 0x51, RANGE: 0x52, THROWN: 0x53, BYTES: 0x54,
+  MODULE: 0x51, RANGE: 0x52, THROWN: 0x53, BYTES: 0x54, METHOD: 0x55,
 } as const;
 
 /** A lowered value: tag + payload, packed as one msgpack extension holding [tag, payload]. */
@@ -126,6 +126,11 @@ class Encoder {
     }
     if (v.builtin && typeof v.nativeModule === 'string') return new Box(T.NATIVE, [v.nativeModule, v.pyName]);
     const xdef = Object.prototype.hasOwnProperty.call(v, 'xdef') ? v.xdef : null;
+    if (!xdef && v.ownerClass && Object.prototype.hasOwnProperty.call(v.ownerClass.cls, 'xdef')) {
+      const ref = this.id(v);
+      if (ref) return ref;
+      return new Box(T.METHOD, [this.lower(v.ownerClass.cls), v.ownerClass.name]);
+    }
     if (!xdef) {
       if (v.builtin) this.fail(`cannot serialize the builtin ${tb('function', v)}`);
       this.fail(`cannot send ${tb('function', v)} to another isolate: only module-level functions and classes ` +
@@ -236,6 +241,12 @@ class Decoder {
         this.table[id] = PENDING;
         const self = this.raise(d[0]);
         return (this.table[id] = objects.getattr(self, d[1]));
+      }
+      case T.METHOD: {
+        this.table[id] = PENDING;
+        const cls: any = this.raise(d[0]);
+        const raw = cls?.prototype?.['$' + d[1]];
+        return (this.table[id] = raw?.raw ?? objects.getattr(cls, d[1]));
       }
       case T.THROWN: {
         const t = new exceptions.Thrown(null);

@@ -5,7 +5,7 @@
 // synchronous, so waiting (get, done, the end of the script) drains the result channels
 // synchronously (receiveMessageOnPort) and sleeps on a shared doorbell (Atomics.wait).
 import { Worker, MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, totalmem } from 'node:os';
 import { objects, exceptions, containers, ops, numbers, repr } from '../core/index.js';
 import { serializerModule, type MainHost } from './main.js';
 
@@ -92,11 +92,18 @@ export class TaskSystem {
     this.sched = new Worker(new URL('./scheduler.js', import.meta.url), {
       workerData: {
         mainPort: schedCh.port2, signal: this.signal, workerFile: new URL('./worker.js', import.meta.url).pathname,
-        workerMainPorts, workerSignals: this.workerSignals,
+        workerMainPorts, workerSignals: this.workerSignals, memoryMb: this.workerMemoryMb(),
       },
       transferList: [schedCh.port2, ...workerMainPorts],
     });
     this.sched.unref();
+  }
+
+  /** Heap limit per worker: XLANG_WORKER_MEMORY_MB, else a share of the machine's memory. */
+  private workerMemoryMb(): number {
+    const env = Number(process.env.XLANG_WORKER_MEMORY_MB);
+    if (Number.isInteger(env) && env >= 16) return env;
+    return Math.max(256, Math.min(4096, Math.floor(totalmem() / 1048576 / (2 * this.size))));
   }
 
   stop(): void {
@@ -205,7 +212,7 @@ export class TaskSystem {
       this.sentInFlight--;
       fut.state = 'err';
       fut.decoded = true;
-      fut.value = exceptions.newError('RuntimeError', `task '${fut.name}' was lost: ${why}`);
+      fut.value = exceptions.newError(/memory limit/.test(why) ? 'MemoryError' : 'RuntimeError', `task '${fut.name}' was lost: ${why}`);
       fut.endAt = now();
       this.failedUnobserved.add(fut);
       this.runThens(fut);

@@ -1,0 +1,114 @@
+// Tasks through the CLI as a user runs them: tracebacks that cross isolates, errors nobody
+// retrieved, a worker that runs out of memory, and a flood of submissions.
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { tmpdir } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { run } from '../helpers.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
+const cli = join(root, 'dist/runtime/cli/main.js');
+let dir: string;
+let env: NodeJS.ProcessEnv;
+const xlang = (args: string[], extra: NodeJS.ProcessEnv = {}) => run(process.execPath, [cli, ...args], dir, { ...env, ...extra });
+const file = (name: string, text: string) => { writeFileSync(join(dir, name), text); return name; };
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'xlang-tasks-'));
+  env = { ...process.env, XDG_CACHE_HOME: join(dir, 'cache') };
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('tasks', () => {
+  it("re-raises a task's exception in get() with the task's .x frames after the caller's", async () => {
+    file('tb.x', [
+      'def inner(x):',
+      '    raise KeyError(x)',
+      'def outer(x):',
+      '    return inner(x + 1)',
+      'pool = taskpool()',
+      'fut = outer.taskrun(pool, 1)',
+      'print("before")',
+      'fut.get()',
+    ].join('\n') + '\n');
+    const r = await xlang(['run', 'tb.x']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('before\n');
+    expect(r.stderr).toMatch(/File ".*tb\.x", line 8, in <module>\n    fut\.get\(\)\n  \[task 'outer' in worker \d\]\n  File ".*tb\.x", line 4, in outer\n    return inner\(x \+ 1\)\n  File ".*tb\.x", line 2, in inner\n    raise KeyError\(x\)\nKeyError: 2\n$/);
+    expect(r.stderr).not.toMatch(/\.js:\d+|node:internal/);
+  });
+
+  it('reports a failed task whose error was never retrieved, and still exits 0', async () => {
+    file('unretrieved.x', 'def f():\n    return 1 // 0\npool = taskpool()\nf.taskrun(pool)\nprint("done")\n');
+    const r = await xlang(['run', 'unretrieved.x']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('done\n');
+    expect(r.stderr).toContain("xlang: task 'f' failed and its error was never retrieved:");
+    expect(r.stderr).toContain('ZeroDivisionError: integer division or modulo by zero');
+  });
+
+  it('waits for outstanding tasks and then-callbacks at the end of the script', async () => {
+    file('tail.x', 'def f(x):\n    sleep(50)\n    return x\npool = taskpool()\nfor i in range(3):\n    f.taskrun(pool, i).then(lambda v: print("got", v))\n');
+    const r = await xlang(['run', 'tail.x']);
+    expect(r).toEqual({ code: 0, stdout: 'got 0\ngot 1\ngot 2\n', stderr: '' });
+  });
+
+  it('loses only the task whose worker ran out of memory; the pool keeps serving', async () => {
+    file('oom.x', [
+      'def bomb():',
+      '    a = []',
+      '    while True:',
+      '        a.append([0] * 100000)',
+      'def ok(x):',
+      '    return x * 2',
+      'pool = taskpool()',
+      'try:',
+      '    bomb.taskrun(pool).get()',
+      'except MemoryError as e:',
+      '    print("MemoryError:", "memory limit" in str(e))',
+      'print([ok.taskrun(pool, i).get() for i in range(6)])',
+    ].join('\n') + '\n');
+    const r = await xlang(['run', 'oom.x'], { XLANG_WORKER_MEMORY_MB: '48' });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('MemoryError: True\n[0, 2, 4, 6, 8, 10]\n');
+  });
+
+  it('runs 50,000 tasks on one worker and on several with the same results', async () => {
+    file('many.x', 'def sq(x):\n    return x * x\npool = taskpool()\nfs = [sq.taskrun(pool, i) for i in range(50000)]\nprint(sum([f.get() for f in fs]))\n');
+    const expected = `${Array.from({ length: 50000 }, (_, i) => i * i).reduce((a, b) => a + b)}\n`;
+    for (const w of ['1', '3']) {
+      const r = await xlang(['run', 'many.x'], { XLANG_WORKERS: w });
+      expect(r).toEqual({ code: 0, stdout: expected, stderr: '' });
+    }
+  });
+
+  it('runs a low-priority task while newer high-priority tasks keep arriving (aging)', async () => {
+    file('aging.x', [
+      'def spin(ms):',
+      '    sleep(ms)',
+      '    return ms',
+      'hi = taskpool(priority=0)',
+      'lo = taskpool(priority=3)',
+      'pending = [spin.taskrun(hi, 10) for _ in range(5)]',
+      'low = spin.taskrun(lo, 1)',
+      'n = 0',
+      'while not low.done() and n < 400:',
+      '    pending = [f for f in pending if not f.done()]',
+      '    while len(pending) < 5:',
+      '        pending.append(spin.taskrun(hi, 10))',
+      '        n += 1',
+      '    sleep(2)',
+      'print("low-priority task ran:", low.done(), "high-priority tasks submitted meanwhile:", "few" if n < 100 else n)',
+    ].join('\n') + '\n');
+    const r = await xlang(['run', 'aging.x'], { XLANG_WORKERS: '1' });
+    expect(r).toEqual({ code: 0, stdout: 'low-priority task ran: True high-priority tasks submitted meanwhile: few\n', stderr: '' });
+  });
+
+  it('refuses taskpool() inside a task with a clear error', async () => {
+    file('nested.x', 'def f():\n    return taskpool()\npool = taskpool()\nf.taskrun(pool).get()\n');
+    const r = await xlang(['run', 'nested.x']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('RuntimeError: a task cannot start tasks yet');
+  });
+});
