@@ -76,20 +76,29 @@ function dispatch(): void {
   if (queued === 0 && workers.some(w => w.idle)) steal();
 }
 
-/** Takes unstarted tasks back from busy workers' batches and queues them first. */
+/**
+ * Takes unstarted tasks back from busy workers' batches and queues them first. A batch's
+ * claims read: started (1) ... unstarted (0) ... already taken back (2); half of the unstarted
+ * ones are taken, from the end.
+ */
 function steal(): void {
   let got = 0;
   for (const w of workers) {
     const b = w.batch;
     if (!b || w.idle) continue;
-    for (let i = b.tasks.length - 1; i > 0; i--) {
-      if (Atomics.compareExchange(b.claims, i, 0, 2) !== 0) break;
+    let unstarted = 0;
+    for (let i = 0; i < b.tasks.length; i++) if (Atomics.load(b.claims, i) === 0) unstarted++;
+    let want = Math.ceil(unstarted / 2);
+    for (let i = b.tasks.length - 1; i > 0 && want > 0; i--) {
+      const c = Atomics.compareExchange(b.claims, i, 0, 2);
+      if (c === 2) continue;
+      if (c !== 0) break;
       const t = b.tasks[i]!;
       const p = pools.get(t.pool);
       if (p) p.running--;
       enqueue(t, true);
       got++;
-      if (got >= workers.length) break;
+      want--;
     }
   }
   if (got) dispatch();

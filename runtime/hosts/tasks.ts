@@ -13,7 +13,7 @@ import { serializerModule, type MainHost } from './main.js';
 
 const now = (): number => performance.timeOrigin + performance.now();
 /** Tasks in flight beyond which taskrun() waits (bounded memory under a flood of submissions). */
-const HIGH_WATER = 20000, LOW_WATER = 10000;
+const HIGH_WATER = 8192, LOW_WATER = 4096;
 /** Tasks are sent one by one while few are in flight, in batches when many are. */
 const BATCH = 256;
 
@@ -95,6 +95,8 @@ export class TaskSystem {
         workerMainPorts, workerSignals: this.workerSignals, memoryMb: this.workerMemoryMb(),
       },
       transferList: [schedCh.port2, ...workerMainPorts],
+      // the scheduler only moves messages: a small young generation keeps it small
+      resourceLimits: { maxYoungGenerationSizeMb: 8 },
     });
     this.sched.unref();
   }

@@ -105,6 +105,24 @@ describe('tasks', () => {
     expect(r).toEqual({ code: 0, stdout: 'low-priority task ran: True high-priority tasks submitted meanwhile: few\n', stderr: '' });
   });
 
+  it('never leaves short tasks queued behind a slow one while a worker is free (pulling, taking back)', async () => {
+    file('steal.x', [
+      'def slow():',
+      '    sleep(1500)',
+      '    return "slow"',
+      'def quick(i):',
+      '    return i',
+      'pool = taskpool()',
+      's = slow.taskrun(pool)',
+      'qs = [quick.taskrun(pool, i) for i in range(300)]',
+      'total = sum([q.get() for q in qs])',
+      'print(total, "all quick tasks done while the slow one runs:", not s.done())',
+      'print(s.get())',
+    ].join('\n') + '\n');
+    const r = await xlang(['run', 'steal.x'], { XLANG_WORKERS: '2' });
+    expect(r).toEqual({ code: 0, stdout: '44850 all quick tasks done while the slow one runs: True\nslow\n', stderr: '' });
+  });
+
   it('refuses taskpool() inside a task with a clear error', async () => {
     file('nested.x', 'def f():\n    return taskpool()\npool = taskpool()\nf.taskrun(pool).get()\n');
     const r = await xlang(['run', 'nested.x']);
