@@ -74,8 +74,8 @@ interface FnCtx {
   firstParam?: string;
 }
 
-export function generate(mod: A.Module, sc: ScopeResult, moduleName: string): CodegenResult {
-  return new Gen(sc, moduleName).module(mod);
+export function generate(mod: A.Module, sc: ScopeResult, moduleName: string, opts: { repl?: boolean } = {}): CodegenResult {
+  return new Gen(sc, moduleName, !!opts.repl).module(mod);
 }
 
 class Gen {
@@ -92,7 +92,7 @@ class Gen {
   /** Module-level names read while generating a top-level definition (its capture set). */
   private defReads: Set<string> | null = null;
 
-  constructor(private sc: ScopeResult, private moduleName: string) {}
+  constructor(private sc: ScopeResult, private moduleName: string, private repl = false) {}
 
   // --- utilities ----------------------------------------------------------------------------
 
@@ -126,6 +126,11 @@ class Gen {
     let body = '';
     const factories: string[] = [];
     for (const st of mod.body) {
+      if (this.repl && st.kind === 'ExprStmt') {
+        // the interactive prompt shows the value of an expression statement
+        body += `  ${this.mark(st)}$rt.replShow(${this.expr(st.value)});\n`;
+        continue;
+      }
       if (st.kind !== 'FunctionDef' && st.kind !== 'ClassDef') { body += this.stmt(st, 1); continue; }
       const id = this.definitions.length;
       this.defReads = new Set();
@@ -139,8 +144,8 @@ class Gen {
     const globals = [...scope.symbols.values()];
     let head = "'use strict';\n";
     head += `const {${HELPERS.filter(x => this.usedHelpers.has(x)).map(x => `${x}: $${x}`).join(', ')}} = $rt;\n`;
-    if (globals.length) head += `let ${globals.map(s => s.jsName).join(', ')};\n`;
-    if (globals.length) {
+    if (globals.length && !this.repl) head += `let ${globals.map(s => s.jsName).join(', ')};\n`;
+    if (globals.length && !this.repl) {
       // module attributes read and write the module's variables
       head += `Object.defineProperties($m, {${globals.map(s => `$${s.name}: {get() { return ${s.jsName}; }, set($v) { ${s.jsName} = $v; }, enumerable: true, configurable: true}`).join(', ')}});\n`;
     }
@@ -692,7 +697,14 @@ class Gen {
       case 'member': return this.attrLoadExpr(this.fc.self ?? '$this', n.id);
       case 'this': return this.fc.self ?? '$this';
       case 'dynamic': return `$rt.starLoad($star, ${JSON.stringify(n.id)}, $b)`;
-      case 'undefined': return `${this.h('nameError')}(${JSON.stringify(n.id)})`;
+      case 'undefined':
+        if (this.repl) {
+          // a later input may define it: look it up when this runs
+          this.defReads?.add(n.id);
+          for (const f of this.fnStack) if (!f.reads.includes(n.id)) f.reads.push(n.id);
+          return `${this.h('checkBound')}($m.$${n.id}, ${JSON.stringify(n.id)})`;
+        }
+        return `${this.h('nameError')}(${JSON.stringify(n.id)})`;
     }
   }
 

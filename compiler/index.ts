@@ -42,6 +42,12 @@ export interface CompileOptions {
   moduleName?: string;
   /** Generate code even when there are errors (the erroneous parts raise when reached). */
   force?: boolean;
+  /**
+   * REPL input: module-level names live as attributes of the module object (so they persist
+   * from one input to the next), `predeclared` names are those earlier inputs bound, and the
+   * value of a top-level expression statement is shown.
+   */
+  repl?: { predeclared: string[] };
 }
 
 export function contentIdOf(source: string): string {
@@ -50,12 +56,13 @@ export function contentIdOf(source: string): string {
 
 export function compile(source: string, path = '<string>', opts: CompileOptions = {}): CompileResult {
   const { module: ast, diagnostics } = parse(source, path);
-  const sc = analyze(ast);
+  const sc = analyze(ast, { predeclared: opts.repl?.predeclared });
+  if (opts.repl) for (const sym of sc.module.symbols.values()) sym.jsName = `$m.$${sym.name}`;
   const all = diagnostics.concat(sc.diagnostics).sort((a, b) => a.start - b.start);
   const manifest: Manifest = { contentId: contentIdOf(source), path, imports: [], exports: [], functions: [], definitions: [] };
   const hasErrors = all.some(d => d.severity === 'error');
   if (hasErrors && !opts.force) return { js: '', script: '', map: '', diagnostics: all, manifest, ast };
-  const gen = generate(ast, sc, opts.moduleName ?? '__main__');
+  const gen = generate(ast, sc, opts.moduleName ?? '__main__', { repl: !!opts.repl });
   manifest.imports = gen.imports;
   manifest.exports = gen.exports;
   manifest.functions = gen.functions;

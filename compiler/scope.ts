@@ -113,9 +113,14 @@ function distance(a: string, b: string, cap: number): number {
   return prev[b.length]!;
 }
 
-export function analyze(mod: A.Module): ScopeResult {
+export interface AnalyzeOptions {
+  /** Module-level names bound before this source runs (earlier REPL inputs). */
+  predeclared?: string[];
+}
+
+export function analyze(mod: A.Module, opts: AnalyzeOptions = {}): ScopeResult {
   const a = new Analyzer();
-  return a.run(mod);
+  return a.run(mod, opts.predeclared ?? []);
 }
 
 class Analyzer {
@@ -126,9 +131,12 @@ class Analyzer {
   private pending: [A.Name, Scope][] = [];
   private thisNodes: [A.Name, Scope][] = [];
 
-  run(mod: A.Module): ScopeResult {
+  run(mod: A.Module, predeclared: string[]): ScopeResult {
     const root = new Scope('module', mod, null, '<module>');
     this.scopes.set(mod, root);
+    for (const n of predeclared) {
+      root.symbols.set(n, { name: n, jsName: jsIdent(n), scope: root, bindings: new Set(['global-decl']), defs: [], refs: [], isConst: false });
+    }
     this.block(mod.body, root, { loop: false, func: false });
     for (const [n, s] of this.pending) this.resolve(n, s);
     this.renameShadowedGlobals(root);

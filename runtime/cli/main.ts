@@ -15,7 +15,7 @@ const { readFileSync, writeFileSync, existsSync } = await import('node:fs');
 
 // Fast path for running a program: commander (about 14 ms to load) is only needed for the rest.
 const argv = process.argv.slice(2);
-const SUBCOMMANDS = new Set(['run', 'compile', 'check', 'help']);
+const SUBCOMMANDS = new Set(['run', 'compile', 'check', 'help', 'repl']);
 if (argv.length >= 2 && argv[0] === 'run' && !argv[1]!.startsWith('-')) {
   await runFile(argv[1]!, argv.slice(2));
 } else if (argv.length >= 1 && !argv[0]!.startsWith('-') && !SUBCOMMANDS.has(argv[0]!)) {
@@ -78,6 +78,15 @@ program.command('compile')
     const mapFile = out + '.map';
     writeFileSync(out, `${js}\n//# sourceMappingURL=${mapFile.split('/').pop()}\n`);
     writeFileSync(mapFile, map);
+  });
+
+program.command('repl')
+  .description('an interactive session (names persist between inputs; Tab completes)')
+  .option('--connect <addr>', 'bind the session to a Cantor node (comes with the Cantor work)')
+  .action(async (opts: { connect?: string }) => {
+    if (opts.connect !== undefined) usage(`repl --connect: connecting to a cluster is not available yet (it comes with the Cantor node); run 'xlang repl' for a local session`);
+    const { repl } = await import('./repl.js');
+    process.exitCode = await repl();
   });
 
 program.command('check')

@@ -259,13 +259,15 @@ function attrLoad(o: any, name: string, v: any): any {
  * index), so the serializer can send it by reference and a task host can recreate it.
  */
 function defined<T>(v: T, m: object, id: number): T {
+  // the host names the artifact running in m (a REPL module runs one artifact per input)
+  const art = (m as { xart?: string }).xart ?? '';
   if (typeof v === 'function' && !Object.prototype.hasOwnProperty.call(v, 'xdef')) {
-    Object.defineProperty(v, 'xdef', { value: { m, id }, writable: true, configurable: true });
+    Object.defineProperty(v, 'xdef', { value: { m, id, art }, writable: true, configurable: true });
   }
   // the module remembers what each definition produced (a by-reference lookup in this isolate)
-  let defs = (m as { xdefs?: unknown[] }).xdefs;
-  if (!defs) Object.defineProperty(m, 'xdefs', { value: defs = [], writable: true, configurable: true });
-  defs[id] = v;
+  let defs = (m as { xdefs?: Map<string, unknown> }).xdefs;
+  if (!defs) Object.defineProperty(m, 'xdefs', { value: defs = new Map(), writable: true, configurable: true });
+  defs.set(`${art}:${id}`, v);
   return v;
 }
 

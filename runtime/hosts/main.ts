@@ -46,6 +46,8 @@ interface Loaded {
 export interface Artifact {
   id: string;
   path: string;
+  /** File name of the evaluated script when it is not path + '.js' (REPL inputs). */
+  jsFile?: string;
   moduleName: string;
   source: string;
   script: string;
@@ -133,6 +135,10 @@ const runtime: any = Object.assign(Object.create(null), rt, {
     const all = mod.$__all__;
     const names: string[] = all !== undefined ? (rt.toArray(all) as string[]) : Object.keys(mod).filter(k => k.startsWith('$') && !k.startsWith('$_')).map(k => k.slice(1));
     for (const n of names) star['$' + n] = mod['$' + n];
+  },
+  /** The interactive prompt shows an expression statement's value (not None). */
+  replShow(v: unknown) {
+    if (v !== null && v !== undefined) currentHost?.write(repr(v) + '\n');
   },
   starLoad(star: any, name: string, b: any) {
     const v = star['$' + name];
@@ -236,7 +242,7 @@ export class MainHost {
 
   /** Evaluates an artifact's module function in this isolate (once per artifact). */
   private evaluate(a: Artifact): { fn: any; loaded: Loaded } {
-    const jsFile = a.path + '.js';
+    const jsFile = a.jsFile ?? a.path + '.js';
     let loaded = this.loaded.get(jsFile);
     let fn = this.moduleFns.get(a.id);
     if (!loaded || !fn) {
@@ -258,14 +264,14 @@ export class MainHost {
   artifact(id: string): Artifact | undefined { return this.artifacts.get(id); }
 
   readonly linker: Linker = {
-    artifactOf: (m: object) => {
-      const a = this.moduleArtifacts.get(m);
+    artifactOf: (m: object, artId: string) => {
+      const a = (artId && this.artifacts.get(artId)) || this.moduleArtifacts.get(m);
       if (!a) return null;
       return { id: a.id, reads: (defId: number) => a.manifest.definitions[defId]?.reads ?? [] };
     },
     definition: (artId: string, defId: number, name: string) => {
       const live = this.liveModules.get(artId);
-      const v = live?.xdefs?.[defId];
+      const v = live?.xdefs?.get(`${artId}:${defId}`);
       if (v !== undefined) return { live: v };
       return this.instanceOf(artId, name);
     },
@@ -290,6 +296,7 @@ export class MainHost {
     if (!a) exceptions.raiseError('ImportError', `the code of '${name}' (artifact ${artId.slice(0, 12)}) is not available in this isolate`);
     const { fn } = this.evaluate(a);
     const m = new ModuleObject(a.moduleName, a.path);
+    Object.defineProperty(m, 'xart', { value: a.id, writable: true });
     const dir = a.path.startsWith('<') ? process.cwd() : dirname(a.path);
     const factories = fn(runtime, builtinNames, m, (spec: string) => this.importModule(spec, dir, a.moduleName), true);
     this.moduleArtifacts.set(m, a);
@@ -325,6 +332,43 @@ export class MainHost {
     this.runAsMain(path, source);
   }
 
+  // --- interactive input ---------------------------------------------------------------------
+
+  private replModule: ModuleObject | null = null;
+  private replInputs = 0;
+
+  /** The __main__ module of an interactive session: its names persist from input to input. */
+  replMain(): ModuleObject {
+    if (!this.replModule) {
+      this.replModule = new ModuleObject('__main__', null);
+      this.modules.set('__main__', this.replModule);
+    }
+    return this.replModule;
+  }
+
+  /** Names bound so far in the interactive session. */
+  replNames(): string[] {
+    return Object.keys(this.replMain()).filter(k => k.startsWith('$')).map(k => k.slice(1));
+  }
+
+  /** Compiles and runs one complete interactive input; shows the values of expression statements. */
+  runReplInput(source: string): void {
+    const m = this.replMain();
+    const n = ++this.replInputs;
+    const res: CompileResult = compiler().compile(source, '<stdin>', { moduleName: '__main__', repl: { predeclared: this.replNames() } });
+    if (res.diagnostics.some(d => d.severity === 'error')) throw new CompileError('<stdin>', source, res.diagnostics);
+    const artifact: Artifact = {
+      id: `${res.manifest.contentId}:${n}`, path: '<stdin>', jsFile: `<stdin>#${n}.js`, moduleName: '__main__',
+      source, script: res.script, map: res.map, manifest: res.manifest,
+    };
+    this.artifacts.set(artifact.id, artifact);
+    const { fn } = this.evaluate(artifact);
+    Object.defineProperty(m, 'xart', { value: artifact.id, writable: true, configurable: true });
+    this.moduleArtifacts.set(m, artifact);
+    this.liveModules.set(artifact.id, m);
+    fn(runtime, builtinNames, m, (spec: string) => this.importModule(spec, process.cwd(), '__main__'));
+  }
+
   /** Runs __main__, then waits for its outstanding tasks; stops the task machinery either way. */
   private runAsMain(path: string, source: string): void {
     try {
@@ -344,6 +388,7 @@ export class MainHost {
   private execModule(name: string, path: string, source: string): any {
     const { fn, artifact } = this.load(path, source, name);
     const m = new ModuleObject(name, path);
+    Object.defineProperty(m, 'xart', { value: artifact.id, writable: true });
     this.modules.set(name, m);
     this.moduleArtifacts.set(m, artifact);
     this.liveModules.set(artifact.id, m);

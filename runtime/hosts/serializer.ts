@@ -18,7 +18,7 @@ const { PyTuple, PyDict, PySet, PyFrozenSet, PyBytes, PyRange } = containers;
 /** What the serializer needs from the host it runs in. */
 export interface Linker {
   /** The artifact id of a module instance (a module object compiled code runs in), or null. */
-  artifactOf(m: object): { id: string; reads(defId: number): string[] } | null;
+  artifactOf(m: object, artId: string): { id: string; reads(defId: number): string[] } | null;
   /** A definition's live value in this isolate, or an instance to recreate it in. */
   definition(artifactId: string, defId: number, name: string, session: DecodeSession): { live: unknown } | { m: any; factories: Array<() => unknown> };
   /** `import name` in this isolate (modules travel by name). */
@@ -138,7 +138,7 @@ class Encoder {
     }
     const ref = this.id(v);
     if (ref) return ref;
-    const art = this.linker?.artifactOf(xdef.m);
+    const art = this.linker?.artifactOf(xdef.m, xdef.art);
     if (!art) this.fail(`the code of ${tb('function', v)} is not from a loaded module`);
     this.artifacts.add(art.id);
     const captures: unknown[] = [];

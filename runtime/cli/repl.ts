@@ -1,0 +1,163 @@
+// `xlang repl`: an interactive session. Names persist between inputs, a block continues until
+// an empty line (as in Python), history is kept across sessions, and Tab completes names and
+// attributes from the live objects of the session. Errors print exactly as `xlang run` prints
+// them. The session talks to an Evaluator, so binding it to a remote cluster (with Cantor)
+// replaces the evaluator, not the REPL.
+import { createInterface, type Interface } from 'node:readline';
+import { readFileSync, appendFileSync, mkdirSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { homedir } from 'node:os';
+import type { Diagnostic } from '../../compiler/diagnostics.js';
+
+/** What the REPL needs from whatever runs the code (this process now; a cluster later). */
+export interface Evaluator {
+  /** Runs one complete input; throws what `xlang run` would report. */
+  run(source: string): void;
+  /** Completions for the identifier or dotted path at the end of `prefix`. */
+  complete(prefix: string): string[];
+  /** Text of an error thrown by run(), and the exit status when it ends the session (SystemExit). */
+  describe(e: unknown): { text: string; exit: number | null };
+  flush(): void;
+  close(): void;
+}
+
+const KEYWORDS = ('False None True and as assert break class const continue def del elif else except finally for from ' +
+  'global if import in is lambda namespace nonlocal not or pass raise return this try var while with yield').split(' ');
+
+/** A local evaluator: a main host with a persistent __main__. */
+export async function localEvaluator(): Promise<Evaluator> {
+  const { MainHost, CompileError } = await import('../hosts/main.js');
+  const core = await import('../core/index.js');
+  const { formatDiagnostic, LineMap } = await import('../../compiler/diagnostics.js');
+  const host = new MainHost({ argv: [''] });
+  host.replMain();
+  const attrs = (o: any): string[] => {
+    const out = new Set<string>();
+    if (typeof o === 'function' && o.isClass) {
+      for (const c of o.mro ?? [o]) for (const k of Object.getOwnPropertyNames(c.prototype ?? {})) if (k.startsWith('$')) out.add(k.slice(1));
+    }
+    for (let p = o; p !== null && p !== undefined && p !== Object.prototype && p !== Function.prototype; p = Object.getPrototypeOf(p)) {
+      for (const k of Object.getOwnPropertyNames(p)) if (k.startsWith('$')) out.add(k.slice(1));
+    }
+    return [...out];
+  };
+  return {
+    run: (source) => host.runReplInput(source),
+    complete(prefix) {
+      const m = /([A-Za-z_][\w.]*)$/.exec(prefix);
+      const word = m ? m[1]! : '';
+      const dot = word.lastIndexOf('.');
+      if (dot < 0) {
+        const names = [...host.replNames(), ...Object.keys(core.builtinNames), ...KEYWORDS];
+        return [...new Set(names)].filter(n => n.startsWith(word)).sort();
+      }
+      const path = word.slice(0, dot).split('.');
+      const last = word.slice(dot + 1);
+      try {
+        const mod: any = host.replMain();
+        let o: any = mod['$' + path[0]] ?? core.builtinNames[path[0]!];
+        if (o === undefined) return [];
+        for (const p of path.slice(1)) o = core.objects.getattr(o, p);
+        return attrs(o).filter(a => a.startsWith(last) && (last.startsWith('_') || !a.startsWith('_'))).sort().map(a => word.slice(0, dot + 1) + a);
+      } catch { return []; }
+    },
+    describe(e) {
+      if (e instanceof CompileError) {
+        const lines = new LineMap(e.source);
+        const errs = e.diagnostics.filter((d: Diagnostic) => d.severity === 'error');
+        return { text: errs.map((d: Diagnostic) => formatDiagnostic(d, '<stdin>', lines)).join('\n') + '\n', exit: null };
+      }
+      const exit = host.systemExitCode(e);
+      if (exit) return { text: exit.message !== null ? exit.message + '\n' : '', exit: exit.code };
+      return { text: host.traceback(e), exit: null };
+    },
+    flush: () => host.flush(),
+    close: () => host.stop(),
+  };
+}
+
+/** Whether `text` (the lines typed so far) needs more lines before it can run. */
+export function needsMore(text: string, parse: (s: string) => { diagnostics: Diagnostic[] }): boolean {
+  const lines = text.split('\n');
+  const last = lines[lines.length - 1]!;
+  if (/\\$/.test(last)) return true;
+  // a block (a line ending in ':' or a brace-lambda '{') ends with an empty line
+  const opensBlock = lines.some(l => /[:{]\s*(#.*)?$/.test(l.trim()) && !/^\s*#/.test(l));
+  if (opensBlock) return !(lines.length > 1 && last.trim() === '');
+  if (lines.length > 1 && last.trim() === '') return false;
+  const d = parse(text).diagnostics.filter(x => x.severity === 'error');
+  return d.length > 0 && d.every(x => /was never closed|unterminated triple-quoted|expected an indented block/.test(x.message));
+}
+
+function historyFile(): string {
+  const base = process.env.XDG_STATE_HOME || join(homedir(), '.local', 'state');
+  return join(base, 'xlang', 'repl_history');
+}
+
+/** Runs the interactive loop on stdin/stdout; resolves with the exit status. */
+export async function repl(evaluator?: Evaluator): Promise<number> {
+  const ev = evaluator ?? await localEvaluator();
+  const { parse } = await import('../../compiler/index.js');
+  const tty = !!(process.stdin.isTTY && process.stdout.isTTY);
+  const hist = historyFile();
+  let history: string[] = [];
+  try { history = readFileSync(hist, 'utf8').split('\n').filter(Boolean).map(l => JSON.parse(l) as string).reverse().slice(0, 1000); } catch { /* no history yet */ }
+  const rl: Interface = createInterface({
+    input: process.stdin, output: process.stdout, terminal: tty, history, historySize: 1000,
+    removeHistoryDuplicates: true, prompt: '>>> ',
+    completer: (line: string) => {
+      const items = ev.complete(line);
+      const m = /([A-Za-z_][\w.]*)$/.exec(line);
+      return [items, m ? m[1]! : ''];
+    },
+  });
+  if (tty) process.stdout.write(`XLang 0.1.0 on Node ${process.versions.node}. Type exit() or press Ctrl-D to leave.\n`);
+  const prompt = () => { if (tty) rl.prompt(); };
+  let buf: string[] = [];
+  let status = 0;
+  const remember = (text: string) => {
+    try { mkdirSync(dirname(hist), { recursive: true }); appendFileSync(hist, JSON.stringify(text) + '\n'); } catch { /* history is a convenience */ }
+  };
+  let closed = false;
+  return new Promise<number>(resolve => {
+    rl.on('line', (line: string) => {
+      if (closed) return; // lines already read when exit() closed the session
+      buf.push(line);
+      const text = buf.join('\n');
+      if (needsMore(text, s => parse(s, '<stdin>'))) { rl.setPrompt('... '); prompt(); return; }
+      buf = [];
+      rl.setPrompt('>>> ');
+      if (text.trim()) {
+        remember(text);
+        try {
+          ev.run(text);
+          ev.flush();
+        } catch (e) {
+          ev.flush();
+          const { text: msg, exit } = ev.describe(e);
+          process.stderr.write(msg);
+          if (exit !== null) { status = exit; buf = []; closed = true; rl.close(); return; }
+        }
+      }
+      prompt();
+    });
+    rl.on('SIGINT', () => {
+      buf = [];
+      rl.setPrompt('>>> ');
+      process.stdout.write('\nKeyboardInterrupt\n');
+      prompt();
+    });
+    rl.on('close', () => {
+      closed = true;
+      if (buf.length && buf.join('\n').trim()) {
+        // input ended inside a block: run what was typed, as Python does
+        try { ev.run(buf.join('\n')); ev.flush(); } catch (e) { ev.flush(); process.stderr.write(ev.describe(e).text); }
+      }
+      if (tty) process.stdout.write('\n');
+      ev.close();
+      resolve(status);
+    });
+    prompt();
+  });
+}
+
