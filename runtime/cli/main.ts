@@ -14,7 +14,7 @@ v8.setFlagsFromString('--max-inlined-bytecode-size=800');
 const { readFileSync, writeFileSync, existsSync } = await import('node:fs');
 
 // Fast path for running a program: commander (about 14 ms to load) is only needed for the rest.
-const argv = process.argv.slice(2);
+const argv = inspectOption(process.argv.slice(2));
 const SUBCOMMANDS = new Set(['run', 'compile', 'check', 'help', 'repl']);
 if (argv.length >= 2 && argv[0] === 'run' && !argv[1]!.startsWith('-')) {
   await runFile(argv[1]!, argv.slice(2));
@@ -169,4 +169,26 @@ async function execute(argv0: string, args: string[], run: (host: import('../hos
   }
   host.flush();
   process.exitCode = status;
+}
+
+/**
+ * `xlang run --inspect[=[host:]port] file.x` (and --inspect-brk: stop at the program's first
+ * line): opens the V8 inspector in this process; scripts then carry their source maps, so a
+ * debugger shows and stops in the .x file. Returns argv without the option.
+ */
+function inspectOption(args: string[]): string[] {
+  const i = args[0] === 'run' ? 1 : 0;
+  const m = /^--inspect(-brk)?(?:=(?:([\w.-]+):)?(\d+))?$/.exec(args[i] ?? '');
+  if (!m) return args;
+  const port = m[3] !== undefined ? Number(m[3]) : 9229;
+  if (port > 65535) usage(`--inspect: bad port ${m[3]}`);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const inspector = module.createRequire(import.meta.url)('node:inspector') as typeof import('node:inspector');
+  try { inspector.open(port, m[2] ?? '127.0.0.1', false); } catch (e) { usage(`--inspect: ${(e as Error).message}`); }
+  process.stderr.write(`Debugger listening on ${inspector.url()}\n`);
+  if (m[1]) {
+    inspector.waitForDebugger();
+    process.env.XLANG_BREAK_ON_START = '1';
+  }
+  return [...args.slice(0, i), ...args.slice(i + 1)];
 }

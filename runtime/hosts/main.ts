@@ -248,7 +248,14 @@ export class MainHost {
     if (!loaded || !fn) {
       loaded = { path: a.path, source: a.source, map: a.map, manifest: a.manifest };
       this.loaded.set(jsFile, loaded);
-      fn = new Script(a.script, { filename: jsFile }).runInThisContext();
+      // Under a debugger the script carries its source map, so breakpoints set in the .x file bind.
+      let code = a.script;
+      if (debuggerAttached()) {
+        // --inspect-brk stops before the program's first line (inserted on the same line: no map shift)
+        if (a.moduleName === '__main__' && process.env.XLANG_BREAK_ON_START === '1') code = code.replace("'use strict';", "'use strict'; debugger;");
+        code += `\n//# sourceMappingURL=data:application/json;charset=utf-8;base64,${Buffer.from(a.map).toString('base64')}\n`;
+      }
+      fn = new Script(code, { filename: jsFile }).runInThisContext();
       this.moduleFns.set(a.id, fn);
     }
     return { fn, loaded };
@@ -545,6 +552,11 @@ export class MainHost {
     if (typeof c === 'number' && Number.isInteger(c)) return { code: c & 0xff, message: null };
     return { code: 1, message: str(c) };
   }
+}
+
+/** Whether a debugger (inspector) is active in this process: `xlang run --inspect`, or VS Code's. */
+function debuggerAttached(): boolean {
+  return (require('node:inspector') as typeof import('node:inspector')).url() !== undefined;
 }
 
 /** A fast 128-bit hash of a string (four independent 32-bit multiplicative lanes), as hex. */
