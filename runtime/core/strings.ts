@@ -23,6 +23,12 @@ export function strSlice(s: string, start: unknown, stop: unknown, step: unknown
     if (e <= b) return '';
     return astral ? (a as string[]).slice(b, e).join('') : s.slice(b, e);
   }
+  if (!astral && st === -1 && start == null && stop == null) {
+    // s[::-1], the common reversal: one pass without a parts array
+    let out = '';
+    for (let i = n - 1; i >= 0; i--) out += s[i];
+    return out;
+  }
   const parts: string[] = [];
   if (st > 0) { const b = clamp(start, 0, 0, n), e = clamp(stop, n, 0, n); for (let i = b; i < e; i += st) parts.push(a[i]!); }
   else { const b = clamp(start, n - 1, -1, n - 1), e = clamp(stop, -1, -1, n - 1); for (let i = b; i > e; i += st) parts.push(a[i]!); }
