@@ -410,12 +410,12 @@ export class TaskSystem {
     method(proto, 'done', function (this: Future) { return sys.isDone(this); });
     method(proto, 'getTotalTime', function (this: Future) {
       sys.isDone(this);
-      return Math.round(((this.state === 'pending' ? now() : this.endAt) - this.submitAt) * 1000) / 1000 || 0;
+      return numbers.mkfloat(Math.round(((this.state === 'pending' ? now() : this.endAt) - this.submitAt) * 1000) / 1000);
     });
     method(proto, 'getRunTime', function (this: Future) {
       sys.isDone(this);
-      if (!this.startAt) return 0;
-      return Math.round(((this.state === 'pending' ? now() : this.endAt) - this.startAt) * 1000) / 1000 || 0;
+      if (!this.startAt) return numbers.mkfloat(0);
+      return numbers.mkfloat(Math.round(((this.state === 'pending' ? now() : this.endAt) - this.startAt) * 1000) / 1000);
     });
     method(proto, '__repr__', function (this: Future) { return `<Future of task '${this.name}' ${this.state}>`; });
     const pproto: any = Object.create(objects.types.object!.prototype);
