@@ -8,16 +8,23 @@ import v8 from 'node:v8';
 (module as unknown as { enableCompileCache?: () => void }).enableCompileCache?.();
 // Compiled XLang calls small runtime operators (add, getitem...) everywhere; V8's default
 // inlining budget runs out in arithmetic-heavy functions, so raise it (measured in bench/).
-v8.setFlagsFromString('--max-inlined-bytecode-size-cumulative=6000');
-v8.setFlagsFromString('--max-inlined-bytecode-size=800');
+// (Not for `run --sandbox`: QuickJS runs the program there, and changed V8 flags cost its worker
+// thread about 15 ms of start-up.)
+if (!(process.argv[2] === 'run' && process.argv.slice(3).find(a => a === '--sandbox' || !a.startsWith('-')) === '--sandbox')) {
+  v8.setFlagsFromString('--max-inlined-bytecode-size-cumulative=6000');
+  v8.setFlagsFromString('--max-inlined-bytecode-size=800');
+}
 
 const { readFileSync, writeFileSync, existsSync } = await import('node:fs');
 
 // Fast path for running a program: commander (about 14 ms to load) is only needed for the rest.
 const argv = inspectOption(process.argv.slice(2));
-const SUBCOMMANDS = new Set(['run', 'compile', 'check', 'help', 'repl']);
+const SUBCOMMANDS = new Set(['run', 'compile', 'check', 'help', 'repl', 'lsp']);
+const sandboxRun = argv[0] === 'run' ? sandboxArgs(argv.slice(1)) : null;
 if (argv.length >= 2 && argv[0] === 'run' && !argv[1]!.startsWith('-')) {
   await runFile(argv[1]!, argv.slice(2));
+} else if (sandboxRun) {
+  await runSandboxed(sandboxRun.file, sandboxRun.args, sandboxRun.opts);
 } else if (argv.length >= 1 && !argv[0]!.startsWith('-') && !SUBCOMMANDS.has(argv[0]!)) {
   await runFile(argv[0]!, argv.slice(1));
 } else {
@@ -49,9 +56,18 @@ program.command('run')
   .description('run an .x program')
   .argument('<file>', 'the program')
   .argument('[args...]', 'arguments for the program (sys.argv[1:])')
+  .option('--sandbox', 'run in the QuickJS sandbox: no file, process or network access')
+  .option('--memory-limit <MB>', 'sandbox memory limit in MB (default 256)', (v: string) => intOption('--memory-limit', v))
+  .option('--time-limit <ms>', 'sandbox time limit in ms, sleeping included (default: none)', (v: string) => intOption('--time-limit', v))
+  .option('--stack-limit <KB>', 'sandbox stack limit in KB (default 1024)', (v: string) => intOption('--stack-limit', v))
   .allowExcessArguments(true)
   .passThroughOptions()
-  .action(async (file: string, args: string[]) => runFile(file, args));
+  .action(async (file: string, args: string[], opts: SandboxFlags) => {
+    if (opts.sandbox) return runSandboxed(file, args, opts);
+    const limit = [['memoryLimit', '--memory-limit'], ['timeLimit', '--time-limit'], ['stackLimit', '--stack-limit']].find(([k]) => opts[k as keyof SandboxFlags] !== undefined);
+    if (limit) usage(`${limit[1]} applies only to sandboxed runs: add --sandbox`);
+    return runFile(file, args);
+  });
 
 program.command('compile')
   .description('compile an .x file to a JavaScript ES module with a source map')
@@ -89,6 +105,14 @@ program.command('repl')
     process.exitCode = await repl();
   });
 
+program.command('lsp')
+  .description('the language server (Language Server Protocol over stdin/stdout)')
+  .option('--stdio', 'talk over stdin/stdout (the default and only transport)')
+  .action(async () => {
+    const { startServer } = await import('../../lsp/server.js');
+    startServer();
+  });
+
 program.command('check')
   .description('report diagnostics for .x files (exit 2 when any has errors)')
   .argument('<files...>', 'the .x files')
@@ -116,6 +140,54 @@ try {
   if (e instanceof CommanderError) process.exit(e.exitCode === 0 ? 0 : 2);
   throw e;
 }
+}
+
+interface SandboxFlags { sandbox?: boolean; memoryLimit?: number; timeLimit?: number; stackLimit?: number }
+
+/** The value of a sandbox limit option: a whole number within its bounds, else a usage error (exit 2). */
+function intOption(name: string, v: string): number {
+  const [lo, hi] = name === '--memory-limit' ? [8, 2000] : name === '--time-limit' ? [1, 2 ** 31 - 1] : [64, 4096];
+  const n = /^\d+$/.test(v) ? Number(v) : NaN;
+  if (!Number.isSafeInteger(n) || n < lo! || n > hi!) usage(`${name} must be a whole number from ${lo} to ${hi}, not '${v}'`);
+  return n;
+}
+
+/**
+ * `run --sandbox [limits] file args...` parsed without commander (start-up time): null for
+ * anything else, which commander then parses (and reports).
+ */
+function sandboxArgs(rest: string[]): { file: string; args: string[]; opts: SandboxFlags } | null {
+  const opts: SandboxFlags = {};
+  const keys: Record<string, keyof SandboxFlags> = { '--memory-limit': 'memoryLimit', '--time-limit': 'timeLimit', '--stack-limit': 'stackLimit' };
+  let i = 0;
+  for (; i < rest.length && rest[i]!.startsWith('-'); i++) {
+    const a = rest[i]!;
+    if (a === '--sandbox') { opts.sandbox = true; continue; }
+    const eq = a.indexOf('=');
+    const name = eq > 0 ? a.slice(0, eq) : a;
+    const key = keys[name];
+    if (!key) return null;
+    const v = eq > 0 ? a.slice(eq + 1) : rest[++i];
+    if (v === undefined) return null;
+    (opts as Record<string, unknown>)[key] = intOption(name, v);
+  }
+  if (!opts.sandbox || i >= rest.length) return null;
+  return { file: rest[i]!, args: rest.slice(i + 1), opts };
+}
+
+/** `xlang run --sandbox`: the program runs in QuickJS (runtime/hosts/quickjs.ts). */
+async function runSandboxed(file: string, args: string[], opts: SandboxFlags): Promise<void> {
+  const { SandboxHost } = await import('../hosts/quickjs.js');
+  const host = new SandboxHost({ preload: false });
+  // the worker loads QuickJS and the runtime while this thread reads the program
+  host.prepare({ memoryLimitMB: opts.memoryLimit, stackLimitKB: opts.stackLimit });
+  try {
+    const source = readSource(file);
+    const r = await host.run(file, source, { argv: [file, ...args], memoryLimitMB: opts.memoryLimit, timeLimitMs: opts.timeLimit, stackLimitKB: opts.stackLimit });
+    process.exitCode = r.exitCode;
+  } finally {
+    host.close();
+  }
 }
 
 function usage(msg: string): never {

@@ -170,24 +170,28 @@ export function toPyExc(e: any): any {
   let name = 'SystemError';
   let text = `internal error: ${msg}`;
   let m: RegExpMatchArray | null;
-  if (e instanceof RangeError && /call stack/i.test(msg)) { name = 'RecursionError'; text = 'maximum recursion depth exceeded'; }
-  else if ((m = msg.match(/^Cannot (?:read|set) propert(?:y|ies) of (null|undefined)(?: \(reading '(.*)'\)| \(setting '(.*)'\))?/))) {
+  // V8: RangeError "Maximum call stack size exceeded"; QuickJS (the sandbox): InternalError "stack overflow"
+  if ((e instanceof RangeError && /call stack/i.test(msg)) || (e.name === 'InternalError' && msg === 'stack overflow')) { name = 'RecursionError'; text = 'maximum recursion depth exceeded'; }
+  else if ((m = msg.match(/^Cannot (?:read|set) propert(?:y|ies) of (null|undefined)(?: \(reading '(.*)'\)| \(setting '(.*)'\))?/))
+    || (m = msg.match(/^cannot (?:read|set) property '(.*)' of (?:null|undefined)$/))) { // (QuickJS: the name first)
     name = 'AttributeError';
-    text = `'NoneType' object has no attribute '${attrName(m[2] ?? m[3] ?? '?')}'`;
+    text = `'NoneType' object has no attribute '${attrName((m.length > 2 ? m[2] ?? m[3] : m[1]) ?? '?')}'`;
   } else if ((m = msg.match(/^Cannot create property '(.*)' on (\w+) '/))) {
     name = 'AttributeError';
     const t = m[2] === 'string' ? 'str' : m[2] === 'number' ? 'int' : m[2] === 'boolean' ? 'bool' : m[2]!;
     text = `'${t}' object has no attribute '${attrName(m[1]!)}'`;
-  } else if ((m = msg.match(/^Cannot assign to read only property '(.*)' of/))) {
+  } else if ((m = msg.match(/^Cannot assign to read only property '(.*)' of/)) || (m = msg.match(/^'(.*)' is read-only$/))) {
     name = 'AttributeError';
     text = `attribute '${attrName(m[1]!)}' is read-only`;
-  } else if (/Invalid (array|string) length|Array buffer allocation failed|Maximum BigInt size exceeded|out of memory/i.test(msg)) {
+  } else if (/Invalid (array|string) length|Array buffer allocation failed|Maximum BigInt size exceeded|out of memory|string too long|invalid repeat count|BigInt is too large|invalid array buffer length/i.test(msg)) {
     name = 'MemoryError'; text = msg;
   } else if (/is not a function|is not a constructor/.test(msg)) {
     name = 'TypeError'; text = msg.replace(/\$(\w+)/g, '$1').replace('is not a function', 'is not callable');
+  } else if (e instanceof TypeError && msg === 'not a function') { // QuickJS names no callee
+    name = 'TypeError'; text = 'object is not callable';
   } else if (/is not iterable/.test(msg)) {
     name = 'TypeError'; text = msg.replace(/\$(\w+)/g, '$1');
-  } else if (e instanceof TypeError && /BigInt/.test(msg)) {
+  } else if (e instanceof TypeError && /BigInt/i.test(msg)) {
     name = 'TypeError'; text = msg;
   }
   const py = construct(types[name]!, [text]);

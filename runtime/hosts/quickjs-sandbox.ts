@@ -13,8 +13,10 @@ import { setCoreHost } from '../core/builtins.js';
 
 interface HostCaps {
   write(fd: number, text: string): void;
-  readLine(): string | null;
-  sleep(ms: number): void;
+  /** a line of stdin; null at its end; undefined when the time limit has run out */
+  readLine(): string | null | undefined;
+  /** true when the time limit has run out (the program is being stopped) */
+  sleep(ms: number): boolean;
   clock(): number;
   cpu(): number;
   find(name: string, fromDir: string): string;
@@ -109,8 +111,18 @@ function flush(): void {
 
 setCoreHost({
   write,
-  readLine: () => { flush(); return host.readLine(); },
-  sleep: (ms) => { flush(); host.sleep(ms); },
+  readLine: () => {
+    flush();
+    const line = host.readLine();
+    // undefined: the time limit ran out while waiting (stopped as in sleep)
+    if (line === undefined) for (;;) { /* interrupted */ }
+    return line;
+  },
+  sleep: (ms) => {
+    flush();
+    // past the time limit: spin until the interrupt (which no except clause catches) stops the program
+    if (host.sleep(ms)) for (;;) { /* interrupted within a few thousand steps */ }
+  },
   now: () => Date.now(),
 });
 
@@ -336,6 +348,11 @@ function outcomeOf(e: any): Outcome {
     link: i === xs.length - 1 ? null : xs[i + 1].$__cause__ === c ? 'cause' : 'context',
   }));
   return { status: 'error', chain, memory: false };
+}
+
+/** Writes out buffered program output (the host calls it after stopping a program). */
+export function flushOutput(): void {
+  try { flush(); } catch { out = []; outLen = 0; }
 }
 
 function safe<T>(f: () => T, fallback: T): T {
