@@ -15,7 +15,7 @@ if (!(process.argv[2] === 'run' && process.argv.slice(3).find(a => a === '--sand
   v8.setFlagsFromString('--max-inlined-bytecode-size=800');
 }
 
-const { readFileSync, writeFileSync, existsSync } = await import('node:fs');
+const { readFileSync, writeFileSync, existsSync, mkdtempSync, rmSync } = await import('node:fs');
 
 // Fast path for running a program: commander (about 14 ms to load) is only needed for the rest.
 const argv = inspectOption(process.argv.slice(2));
@@ -60,9 +60,21 @@ program.command('run')
   .option('--memory-limit <MB>', 'sandbox memory limit in MB (default 256)', (v: string) => intOption('--memory-limit', v))
   .option('--time-limit <ms>', 'sandbox time limit in ms, sleeping included (default: none)', (v: string) => intOption('--time-limit', v))
   .option('--stack-limit <KB>', 'sandbox stack limit in KB (default 1024)', (v: string) => intOption('--stack-limit', v))
+  .option('--data-dir <dir>', "the embedded Cantor node's data directory (default .xlang/ in the working directory)")
+  .option('--ephemeral', 'give the embedded Cantor node a temporary data directory, removed at exit')
   .allowExcessArguments(true)
   .passThroughOptions()
-  .action(async (file: string, args: string[], opts: SandboxFlags) => {
+  .action(async (file: string, args: string[], opts: SandboxFlags & { dataDir?: string; ephemeral?: boolean }) => {
+    if (opts.dataDir !== undefined && opts.ephemeral) usage('--data-dir and --ephemeral exclude each other');
+    if (opts.dataDir !== undefined) process.env.XLANG_DATA_DIR = (await import('node:path')).resolve(opts.dataDir);
+    if (opts.ephemeral) {
+      // the node (and task workers, which inherit the environment) keep their data here
+      const { join } = await import('node:path');
+      const { tmpdir } = await import('node:os');
+      const dir = mkdtempSync(join(tmpdir(), 'xlang-node-'));
+      process.env.XLANG_DATA_DIR = dir;
+      process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+    }
     if (opts.sandbox) return runSandboxed(file, args, opts);
     const limit = [['memoryLimit', '--memory-limit'], ['timeLimit', '--time-limit'], ['stackLimit', '--stack-limit']].find(([k]) => opts[k as keyof SandboxFlags] !== undefined);
     if (limit) usage(`${limit[1]} applies only to sandboxed runs: add --sandbox`);

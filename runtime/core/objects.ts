@@ -33,6 +33,19 @@ export class KwArgs {
   }
 }
 
+/** Defines a builtin method `name` on a native type's prototype (`this` is the instance). */
+export function nativeMethod(proto: any, name: string, f: (this: any, ...a: any[]) => unknown): void {
+  Object.defineProperty(proto, '$' + name, { value: Object.assign(f, { builtinMethod: true, pyName: name }), writable: true, configurable: true });
+}
+
+/** Positional arguments and keyword arguments (by name) of a native function's call. */
+export function kwMap(args: unknown[]): { pos: unknown[]; kw: Map<string, unknown> } {
+  const { pos, kw } = splitKw(args);
+  const m = new Map<string, unknown>();
+  if (kw) kw.names.forEach((n, i) => m.set(n, kw.values[i]));
+  return { pos, kw: m };
+}
+
 /** Splits an argument array into positional arguments and the trailing KwArgs (if any). */
 export function splitKw(args: unknown[]): { pos: unknown[]; kw: KwArgs | null } {
   const last = args.length ? args[args.length - 1] : undefined;

@@ -116,6 +116,8 @@ const tasks = (): import('./tasks.js').TaskSystem => {
   }
   return taskSystem;
 };
+/** This isolate's task system (cantor.pool makes pools with it). */
+export const localTasks = tasks;
 builtinNames.taskpool = Object.assign((...args: unknown[]) => tasks().pool(args), { pyName: 'taskpool', builtin: true, kw: true });
 builtinNames.mainrun = Object.assign((f: unknown, ...args: unknown[]) => objects.invoke(f, undefined, args), { pyName: 'mainrun', builtin: true, kw: true });
 builtinNames.threadid = Object.assign(() => 0, { pyName: 'threadid', builtin: true });

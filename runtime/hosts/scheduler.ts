@@ -12,7 +12,11 @@ const AGING_MS = 50;
 const MAX_BATCH = 32;
 
 interface Task { id: number; pool: number; bytes: Uint8Array; arts: string[]; at: number }
-interface Pool { id: number; prio: number; limit: number; running: number; q: Task[]; head: number }
+interface Pool {
+  id: number; prio: number; limit: number; running: number; q: Task[]; head: number;
+  /** quantities each running task of the pool reserves (cantor.pool), and its retries */
+  demand: Record<string, number> | null; retries: number;
+}
 interface Batch { tasks: Task[]; claims: Int32Array }
 interface WorkerLink { port: MessagePort; idle: boolean; known: Set<string>; batch: Batch | null; thread: Worker; index: number }
 
@@ -26,6 +30,25 @@ const pools = new Map<number, Pool>();
 const artifacts = new Map<string, unknown>();
 const workers: WorkerLink[] = [];
 let queued = 0;
+/** This node's quantities (cantor.pool sends them) and what running tasks hold of them. */
+const capacity: Record<string, number> = {};
+const reserved: Record<string, number> = {};
+
+/** Whether one more task of `p` fits its limit and the free quantities. */
+function fits(p: Pool): boolean {
+  if (p.running >= p.limit) return false;
+  if (p.demand) for (const k in p.demand) if ((reserved[k] ?? 0) + p.demand[k]! > (capacity[k] ?? 0)) return false;
+  return true;
+}
+function take(p: Pool): void {
+  p.running++;
+  if (p.demand) for (const k in p.demand) reserved[k] = (reserved[k] ?? 0) + p.demand[k]!;
+}
+function release(p: Pool | undefined): void {
+  if (!p) return;
+  p.running--;
+  if (p.demand) for (const k in p.demand) reserved[k] = (reserved[k] ?? 0) - p.demand[k]!;
+}
 
 function ring(): void { Atomics.add(signal, 0, 1); Atomics.notify(signal, 0); }
 
@@ -42,7 +65,7 @@ function enqueue(t: Task, front = false): void {
 function pick(now: number): Task | null {
   let best: Pool | null = null, bestScore = Infinity;
   for (const p of pools.values()) {
-    if (p.head >= p.q.length || p.running >= p.limit) continue;
+    if (p.head >= p.q.length || !fits(p)) continue;
     const score = p.prio - (now - p.q[p.head]!.at) / AGING_MS;
     if (score < bestScore) { bestScore = score; best = p; }
   }
@@ -50,7 +73,7 @@ function pick(now: number): Task | null {
   const t = best.q[best.head]!;
   best.q[best.head++] = undefined as unknown as Task;
   if (best.head > 1024 && best.head * 2 > best.q.length) { best.q = best.q.slice(best.head); best.head = 0; }
-  best.running++;
+  take(best);
   queued--;
   return t;
 }
@@ -71,7 +94,7 @@ function dispatch(): void {
     const claims = new Int32Array(new SharedArrayBuffer(4 * tasks.length));
     w.batch = { tasks, claims };
     w.idle = false;
-    w.port.postMessage({ t: 'run', arts, claims, tasks: tasks.map(t => [t.id, t.bytes]) });
+    w.port.postMessage({ t: 'run', arts, claims, tasks: tasks.map(t => [t.id, t.bytes, pools.get(t.pool)?.retries ?? 0]) });
   }
   if (queued === 0 && workers.some(w => w.idle)) steal();
 }
@@ -94,8 +117,7 @@ function steal(): void {
       if (c === 2) continue;
       if (c !== 0) break;
       const t = b.tasks[i]!;
-      const p = pools.get(t.pool);
-      if (p) p.running--;
+      release(pools.get(t.pool));
       enqueue(t, true);
       got++;
       want--;
@@ -108,7 +130,7 @@ function finishBatch(w: WorkerLink): void {
   const b = w.batch;
   if (b) {
     for (let i = 0; i < b.tasks.length; i++) {
-      if (Atomics.load(b.claims, i) === 1) { const p = pools.get(b.tasks[i]!.pool); if (p) p.running--; }
+      if (Atomics.load(b.claims, i) === 1) release(pools.get(b.tasks[i]!.pool));
     }
   }
   w.batch = null;
@@ -126,8 +148,7 @@ function cancel(id: number): boolean {
     if (!b) continue;
     const i = b.tasks.findIndex(t => t.id === id);
     if (i >= 0 && Atomics.compareExchange(b.claims, i, 0, 2) === 0) {
-      const p = pools.get(b.tasks[i]!.pool);
-      if (p) p.running--;
+      release(pools.get(b.tasks[i]!.pool));
       return true;
     }
   }
@@ -136,7 +157,10 @@ function cancel(id: number): boolean {
 
 mainPort.on('message', (m: any) => {
   switch (m.t) {
-    case 'pool': pools.set(m.id, { id: m.id, prio: m.prio, limit: m.limit, running: 0, q: [], head: 0 }); break;
+    case 'pool':
+      pools.set(m.id, { id: m.id, prio: m.prio, limit: m.limit, running: 0, q: [], head: 0, demand: m.demand, retries: m.retries });
+      if (m.capacity) Object.assign(capacity, m.capacity);
+      break;
     case 'art': artifacts.set(m.art.id, m.art); break;
     case 'respawn': workerMainPorts[m.index] = m.port; spawn(m.index); break;
     case 'submit': {
@@ -191,8 +215,8 @@ function lost(w: WorkerLink, why: string): void {
     for (let i = 0; i < b.tasks.length; i++) {
       const t = b.tasks[i]!;
       const c = Atomics.compareExchange(b.claims, i, 0, 2);
-      const p = pools.get(t.pool);
-      if (p) p.running--;
+      // (2: taken back or cancelled earlier, and released then)
+      if (c !== 2) release(pools.get(t.pool));
       if (c === 0) enqueue(t, true); else if (c === 1) ids.push(t.id);
     }
   }

@@ -33,19 +33,23 @@ class Future {
 }
 
 class TaskPool {
-  constructor(readonly id: number, readonly limit: number, readonly inUi: boolean, readonly prio: number) {}
+  constructor(readonly id: number, readonly limit: number, readonly inUi: boolean, readonly prio: number, readonly cantor: CantorPoolSpec | null = null) {}
 }
 
-function method(proto: any, name: string, f: (this: any, ...a: any[]) => unknown): void {
-  Object.defineProperty(proto, '$' + name, { value: Object.assign(f, { builtinMethod: true, pyName: name }), writable: true, configurable: true });
+/**
+ * What cantor.pool() adds to a pool: the requirement (its text), the quantities each running
+ * task reserves, this node's capacity, retries, and `unmet` when this node can never satisfy
+ * it (its tasks then fail at once, naming what is missing).
+ */
+export interface CantorPoolSpec {
+  resources: string;
+  demand: Record<string, number>;
+  capacity: Record<string, number>;
+  retries: number;
+  unmet: string[] | null;
 }
 
-function kwOf(args: unknown[]): { pos: unknown[]; kw: Map<string, unknown> } {
-  const { pos, kw } = objects.splitKw(args);
-  const m = new Map<string, unknown>();
-  if (kw) kw.names.forEach((n, i) => m.set(n, kw.values[i]));
-  return { pos, kw: m };
-}
+const { nativeMethod: method, kwMap: kwOf } = objects;
 
 function intArg(v: unknown, what: string, min: number): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min) exceptions.raiseError('ValueError', `${what} must be an integer >= ${min}, not ${repr(v)}`);
@@ -119,15 +123,18 @@ export class TaskSystem {
 
   // --- submission -----------------------------------------------------------------------------
 
-  pool(args: unknown[]): TaskPool {
+  pool(args: unknown[], cantor: CantorPoolSpec | null = null): TaskPool {
     const { pos, kw } = kwOf(args);
     if (pos.length > 2) exceptions.raiseError('TypeError', `taskpool() takes at most 2 positional arguments (${pos.length} given)`);
     for (const k of kw.keys()) if (k !== 'max_task_num' && k !== 'run_in_ui' && k !== 'priority') exceptions.raiseError('TypeError', `taskpool() got an unexpected keyword argument '${k}'`);
     const limit = intArg(kw.get('max_task_num') ?? pos[0] ?? 0x7fffffff, 'taskpool(max_task_num=...)', 1);
     const inUi = ops.truthy(kw.get('run_in_ui') ?? pos[1] ?? false);
     const prio = intArg(kw.get('priority') ?? 1, 'taskpool(priority=...)', 0);
-    const p = new TaskPool(this.nextPool++, limit, inUi, prio);
-    if (!inUi) { this.start(); this.schedPort.postMessage({ t: 'pool', id: p.id, prio, limit }); }
+    const p = new TaskPool(this.nextPool++, limit, inUi, prio, cantor);
+    if (!inUi) {
+      this.start();
+      this.schedPort.postMessage({ t: 'pool', id: p.id, prio, limit, demand: cantor?.demand ?? null, capacity: cantor?.capacity ?? null, retries: cantor?.retries ?? 0 });
+    }
     return p;
   }
 
@@ -136,6 +143,15 @@ export class TaskSystem {
     if (!(pool instanceof TaskPool)) exceptions.raiseError('TypeError', `taskrun() needs a taskpool as its first argument, not '${objects.typeOf(pool).pyName}'`);
     const name = (fn as any)?.qualname ?? (fn as any)?.pyName ?? objects.typeOf(fn).pyName;
     const fut = new Future(this, this.nextId++, name, now());
+    if (pool.cantor?.unmet) {
+      // no node can ever run it: fail now rather than wait forever
+      fut.state = 'err';
+      fut.decoded = true;
+      fut.value = exceptions.newError('RuntimeError', `task '${name}' cannot run: no node satisfies its requirement ${pool.cantor.resources}: ${pool.cantor.unmet.join('; ')}`);
+      fut.endAt = fut.submitAt;
+      this.failedUnobserved.add(fut);
+      return fut;
+    }
     if (pool.inUi) {
       this.ui.push({ fut, fn, args: args.slice(1) });
       return fut;
@@ -423,7 +439,10 @@ export class TaskSystem {
     Object.setPrototypeOf(TaskPool.prototype, pproto);
     Object.defineProperty(pproto, '$max_task_num', { get(this: TaskPool) { return this.limit; } });
     Object.defineProperty(pproto, '$run_in_ui', { get(this: TaskPool) { return this.inUi; } });
-    method(pproto, '__repr__', function (this: TaskPool) { return `<taskpool max_task_num=${this.limit}${this.inUi ? ' run_in_ui' : ''}>`; });
+    method(pproto, '__repr__', function (this: TaskPool) {
+      const c = this.cantor;
+      return `<taskpool${this.limit < 0x7fffffff ? ` max_task_num=${this.limit}` : ''}${this.inUi ? ' run_in_ui' : ''}${c ? ` resources=${JSON.stringify(c.resources)} retries=${c.retries}` : ''} priority=${this.prio}>`;
+    });
   }
 }
 

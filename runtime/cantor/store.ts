@@ -1,0 +1,210 @@
+// The node's durable store: kv, objects, queues and globals in one SQLite database
+// (node:sqlite, built into Node: no native add-on to install). Values are opaque bytes here:
+// callers serialize XLang values (runtime/hosts/serializer.ts), so a node can also keep bytes
+// that arrive from the network without decoding them.
+//
+// Durability: WAL journal with synchronous=NORMAL. A write is acknowledged after its
+// transaction commits, and a committed transaction survives the process being killed (-9);
+// only an operating-system crash or power loss can drop the last commits (XLANG_SYNC=full
+// makes every commit wait for the disk). Several isolates of one process, and several
+// processes, may open the same database: SQLite's locking serializes writers (busy_timeout).
+//
+// Every row belongs to a tenant: tenants never see each other's data.
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+export class StoreError extends Error {
+  constructor(readonly kind: 'KeyError' | 'ValueError' | 'TypeError' | 'OSError', message: string) { super(message); }
+}
+
+export interface GlobalValue { value: Uint8Array; version: number }
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS kv (tenant TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL, PRIMARY KEY (tenant, key)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS objects (id INTEGER PRIMARY KEY AUTOINCREMENT, tenant TEXT NOT NULL, value BLOB NOT NULL, version INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS queues (tenant TEXT NOT NULL, name TEXT NOT NULL, max_size INTEGER NOT NULL, PRIMARY KEY (tenant, name)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS queue_items (seq INTEGER PRIMARY KEY AUTOINCREMENT, tenant TEXT NOT NULL, name TEXT NOT NULL, value BLOB NOT NULL);
+CREATE INDEX IF NOT EXISTS queue_items_by_queue ON queue_items (tenant, name, seq);
+CREATE TABLE IF NOT EXISTS globals (tenant TEXT NOT NULL, name TEXT NOT NULL, value BLOB NOT NULL, version INTEGER NOT NULL, PRIMARY KEY (tenant, name)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+`;
+
+/** Longest key or name accepted (bytes of UTF-8 are not counted; characters are). */
+const MAX_KEY = 4096;
+
+function checkName(what: string, s: unknown): string {
+  if (typeof s !== 'string') throw new StoreError('TypeError', `${what} must be a str`);
+  if (s.length === 0 || s.length > MAX_KEY) throw new StoreError('ValueError', `${what} must have 1 to ${MAX_KEY} characters`);
+  return s;
+}
+
+export class Store {
+  private readonly db: DatabaseSync;
+  private readonly q: Record<string, StatementSync>;
+  private inBatch = false;
+
+  /** Opens (creating if needed) the store in `dir` (store.db), or an in-memory one for null. */
+  constructor(readonly dir: string | null) {
+    let db: DatabaseSync;
+    try {
+      if (dir !== null) mkdirSync(dir, { recursive: true });
+      db = new DatabaseSync(dir === null ? ':memory:' : join(dir, 'store.db'));
+      db.exec(`PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; PRAGMA synchronous = ${process.env.XLANG_SYNC === 'full' ? 'FULL' : 'NORMAL'};`);
+      db.exec(SCHEMA);
+    } catch (e) {
+      throw new StoreError('OSError', `cannot open the Cantor store in ${dir ?? '(memory)'}: ${(e as Error).message}`);
+    }
+    this.db = db;
+    const p = (sql: string) => db.prepare(sql);
+    this.q = {
+      kvGet: p('SELECT value FROM kv WHERE tenant = ? AND key = ?'),
+      kvSet: p('INSERT INTO kv (tenant, key, value) VALUES (?, ?, ?) ON CONFLICT (tenant, key) DO UPDATE SET value = excluded.value'),
+      kvDel: p('DELETE FROM kv WHERE tenant = ? AND key = ?'),
+      kvKeys: p("SELECT key FROM kv WHERE tenant = ? AND key >= ? AND key < ? || char(1114111) ORDER BY key LIMIT ?"),
+      kvCount: p('SELECT count(*) AS n FROM kv WHERE tenant = ?'),
+      objPut: p('INSERT INTO objects (tenant, value, version) VALUES (?, ?, 1)'),
+      objGet: p('SELECT value, version FROM objects WHERE tenant = ? AND id = ?'),
+      objUpd: p('UPDATE objects SET value = ?, version = version + 1 WHERE tenant = ? AND id = ?'),
+      objDel: p('DELETE FROM objects WHERE tenant = ? AND id = ?'),
+      qCreate: p('INSERT INTO queues (tenant, name, max_size) VALUES (?, ?, ?) ON CONFLICT DO NOTHING'),
+      qInfo: p('SELECT max_size FROM queues WHERE tenant = ? AND name = ?'),
+      qDelete: p('DELETE FROM queues WHERE tenant = ? AND name = ?'),
+      qDeleteItems: p('DELETE FROM queue_items WHERE tenant = ? AND name = ?'),
+      qPush: p('INSERT INTO queue_items (tenant, name, value) VALUES (?, ?, ?)'),
+      qFirst: p('SELECT seq, value FROM queue_items WHERE tenant = ? AND name = ? ORDER BY seq LIMIT 1'),
+      qRemove: p('DELETE FROM queue_items WHERE seq = ?'),
+      qSize: p('SELECT count(*) AS n FROM queue_items WHERE tenant = ? AND name = ?'),
+      qList: p('SELECT name FROM queues WHERE tenant = ? ORDER BY name'),
+      gGet: p('SELECT value, version FROM globals WHERE tenant = ? AND name = ?'),
+      gSet: p('INSERT INTO globals (tenant, name, value, version) VALUES (?, ?, ?, 1) ON CONFLICT (tenant, name) DO UPDATE SET value = excluded.value, version = globals.version + 1 RETURNING version'),
+      gDel: p('DELETE FROM globals WHERE tenant = ? AND name = ?'),
+      gList: p('SELECT name, version FROM globals WHERE tenant = ? ORDER BY name'),
+      metaGet: p('SELECT value FROM meta WHERE key = ?'),
+      metaSet: p('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
+    };
+  }
+
+  close(): void {
+    try { this.db.close(); } catch { /* already closed */ }
+  }
+
+  /** Runs `f` in one transaction (one commit for many writes: the batched-write path). */
+  batch<T>(f: () => T): T {
+    if (this.inBatch) return f();
+    this.inBatch = true;
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      const r = f();
+      this.db.exec('COMMIT');
+      return r;
+    } catch (e) {
+      this.db.exec('ROLLBACK');
+      throw e;
+    } finally {
+      this.inBatch = false;
+    }
+  }
+
+  // --- kv ---------------------------------------------------------------------------------
+
+  kvGet(tenant: string, key: string): Uint8Array | undefined {
+    const row = this.q.kvGet!.get(tenant, checkName('a kv key', key)) as { value: Uint8Array } | undefined;
+    return row?.value;
+  }
+  kvSet(tenant: string, key: string, value: Uint8Array): void {
+    this.q.kvSet!.run(tenant, checkName('a kv key', key), value);
+  }
+  kvDelete(tenant: string, key: string): boolean {
+    return Number(this.q.kvDel!.run(tenant, checkName('a kv key', key)).changes) > 0;
+  }
+  kvKeys(tenant: string, prefix = '', limit = 1_000_000): string[] {
+    return (this.q.kvKeys!.all(tenant, prefix, prefix, limit) as { key: string }[]).map(r => r.key);
+  }
+  kvCount(tenant: string): number {
+    return Number((this.q.kvCount!.get(tenant) as { n: number }).n);
+  }
+
+  // --- objects ----------------------------------------------------------------------------
+
+  objPut(tenant: string, value: Uint8Array): number {
+    return Number(this.q.objPut!.run(tenant, value).lastInsertRowid);
+  }
+  objGet(tenant: string, id: number): { value: Uint8Array; version: number } | undefined {
+    return this.q.objGet!.get(tenant, id) as { value: Uint8Array; version: number } | undefined;
+  }
+  objUpdate(tenant: string, id: number, value: Uint8Array): boolean {
+    return Number(this.q.objUpd!.run(value, tenant, id).changes) > 0;
+  }
+  objDelete(tenant: string, id: number): boolean {
+    return Number(this.q.objDel!.run(tenant, id).changes) > 0;
+  }
+
+  // --- queues -----------------------------------------------------------------------------
+
+  /** Creates a queue (max_size 0: unbounded); creating an existing queue keeps it as it is. */
+  queueCreate(tenant: string, name: string, maxSize = 0): void {
+    if (!Number.isSafeInteger(maxSize) || maxSize < 0) throw new StoreError('ValueError', 'a queue size limit must be a whole number >= 0');
+    this.q.qCreate!.run(tenant, checkName('a queue name', name), maxSize);
+  }
+  queueExists(tenant: string, name: string): boolean {
+    return this.q.qInfo!.get(tenant, name) !== undefined;
+  }
+  queueDelete(tenant: string, name: string): boolean {
+    return this.batch(() => {
+      this.q.qDeleteItems!.run(tenant, name);
+      return Number(this.q.qDelete!.run(tenant, name).changes) > 0;
+    });
+  }
+  /** Appends; false when the queue is at its size limit. Throws KeyError for a missing queue. */
+  queuePush(tenant: string, name: string, value: Uint8Array): boolean {
+    return this.batch(() => {
+      const info = this.q.qInfo!.get(tenant, name) as { max_size: number } | undefined;
+      if (!info) throw new StoreError('KeyError', `no queue named '${name}'`);
+      if (info.max_size > 0 && this.queueSize(tenant, name) >= info.max_size) return false;
+      this.q.qPush!.run(tenant, name, value);
+      return true;
+    });
+  }
+  /** Removes and returns the oldest item, or undefined when empty. KeyError for a missing queue. */
+  queuePop(tenant: string, name: string): Uint8Array | undefined {
+    return this.batch(() => {
+      if (!this.queueExists(tenant, name)) throw new StoreError('KeyError', `no queue named '${name}'`);
+      const row = this.q.qFirst!.get(tenant, name) as { seq: number; value: Uint8Array } | undefined;
+      if (!row) return undefined;
+      this.q.qRemove!.run(row.seq);
+      return row.value;
+    });
+  }
+  queueSize(tenant: string, name: string): number {
+    return Number((this.q.qSize!.get(tenant, name) as { n: number }).n);
+  }
+  queueNames(tenant: string): string[] {
+    return (this.q.qList!.all(tenant) as { name: string }[]).map(r => r.name);
+  }
+
+  // --- globals ----------------------------------------------------------------------------
+
+  globalGet(tenant: string, name: string): GlobalValue | undefined {
+    return this.q.gGet!.get(tenant, checkName('a global name', name)) as GlobalValue | undefined;
+  }
+  /** Sets and returns the new version (1 for a new global). */
+  globalSet(tenant: string, name: string, value: Uint8Array): number {
+    return Number((this.q.gSet!.get(tenant, checkName('a global name', name), value) as { version: number }).version);
+  }
+  globalDelete(tenant: string, name: string): boolean {
+    return Number(this.q.gDel!.run(tenant, name).changes) > 0;
+  }
+  globalNames(tenant: string): { name: string; version: number }[] {
+    return this.q.gList!.all(tenant) as { name: string; version: number }[];
+  }
+
+  // --- node metadata ----------------------------------------------------------------------
+
+  meta(key: string): string | undefined {
+    return (this.q.metaGet!.get(key) as { value: string } | undefined)?.value;
+  }
+  setMeta(key: string, value: string): void {
+    this.q.metaSet!.run(key, value);
+  }
+}

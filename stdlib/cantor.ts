@@ -1,0 +1,278 @@
+// The cantor module: XLang's door to the Cantor runtime. This stop binds it to the local node
+// (runtime/cantor/node.ts), opened on first use in the data directory; the remote binding
+// (`--connect`) will implement the same Backend over the network.
+//
+// Spellings: Python-style names (kv.get, Queue.pop...) plus the C++ XLang / CantorAI ones
+// where those examples name an API (cantor.KV() with Set/Get/Delete, logV).
+import { appendFileSync, mkdirSync, renameSync, statSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { StdlibContext } from './context.js';
+import { raiseError } from '../runtime/core/exceptions.js';
+import { makeClass, nativeMethod, kwMap, invoke, KwArgs, typeOf } from '../runtime/core/objects.js';
+import { PyDict } from '../runtime/core/containers.js';
+import { getCoreHost } from '../runtime/core/builtins.js';
+import { repr, str } from '../runtime/core/repr.js';
+import { LocalNode, defaultDataDir, IdentityError } from '../runtime/cantor/node.js';
+import { StoreError } from '../runtime/cantor/store.js';
+import { parseRequirement, satisfies, explainUnmet, ResourceExprError } from '../runtime/cantor/expr.js';
+import { isMainThread } from 'node:worker_threads';
+import { serializerModule, localTasks } from '../runtime/hosts/main.js';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+
+const TENANT = 'default';
+const LOG_MAX_BYTES = 10 << 20;
+const LOG_KEEP = 3;
+
+let node: LocalNode | null = null;
+
+/** The local node, opened on first use (so scripts that never touch cantor create nothing). */
+function local(): LocalNode {
+  if (node) return node;
+  try {
+    node = new LocalNode(defaultDataDir());
+  } catch (e) {
+    if (e instanceof IdentityError || e instanceof StoreError) raiseError('OSError', e.message);
+    throw e;
+  }
+  return node;
+}
+
+/** Runs a store call, turning its errors into the Python exceptions they name. */
+function store<T>(f: (n: LocalNode) => T): T {
+  const n = local();
+  try { return f(n); } catch (e) {
+    if (e instanceof StoreError) raiseError(e.kind, e.message);
+    throw e;
+  }
+}
+
+const enc = (v: unknown): Uint8Array => serializerModule().encode(v, 'store').bytes;
+const dec = (b: Uint8Array): unknown => serializerModule().decode(b, 'load');
+
+function strArg(v: unknown, what: string): string {
+  if (typeof v !== 'string') raiseError('TypeError', `${what} must be a str, not ${typeOf(v).pyName}`);
+  return v;
+}
+
+function msArg(v: unknown, what: string): number {
+  if (v === null || v === undefined) return -1;
+  if (typeof v !== 'number' || Number.isNaN(v)) raiseError('TypeError', `${what} must be a number of milliseconds`);
+  return v;
+}
+
+/** Waits (sleeping with back-off) until `f` returns a value or `timeoutMs` passes (-1: forever). */
+function waitFor<T>(f: () => T | undefined, timeoutMs: number): T | undefined {
+  const host = getCoreHost();
+  const end = timeoutMs < 0 ? Infinity : host.now() + timeoutMs;
+  let pause = 1;
+  for (;;) {
+    const v = f();
+    if (v !== undefined) return v;
+    const left = end - host.now();
+    if (left <= 0) return undefined;
+    host.sleep(Math.min(pause, left));
+    pause = Math.min(pause * 2, 50);
+  }
+}
+
+export function create(_ctx: StdlibContext): Record<string, unknown> {
+  const cls = (name: string) => makeClass(name, [], null, { module: 'cantor' }) as any;
+
+  // --- kv ---------------------------------------------------------------------------------
+  const KV = cls('KV');
+  const kvGet = function (this: any, ...args: unknown[]) {
+    const { pos, kw } = kwMap(args);
+    const key = strArg(pos[0], 'a kv key');
+    const b = store(n => n.store.kvGet(TENANT, key));
+    return b === undefined ? (pos[1] ?? kw.get('default') ?? null) : dec(b);
+  };
+  (kvGet as any).kw = true;
+  const kvSet = function (this: any, k: unknown, v: unknown) { const key = strArg(k, 'a kv key'); const b = enc(v); store(n => n.store.kvSet(TENANT, key, b)); return null; };
+  const kvDelete = function (this: any, k: unknown) { const key = strArg(k, 'a kv key'); return store(n => n.store.kvDelete(TENANT, key)); };
+  const kvKeys = function (this: any, prefix?: unknown) { const p = prefix === undefined || prefix === null ? '' : strArg(prefix, 'a key prefix'); return (store(n => n.store.kvKeys(TENANT, p))); };
+  const kvHas = function (this: any, k: unknown) { const key = strArg(k, 'a kv key'); return store(n => n.store.kvGet(TENANT, key)) !== undefined; };
+  const kvSetMany = function (this: any, d: unknown) {
+    if (!(d instanceof PyDict)) raiseError('TypeError', 'set_many() takes a dict of key -> value');
+    const rows = [...d.table.entries()].map(([k, v]) => [strArg(k, 'a kv key'), enc(v)] as const);
+    store(n => n.store.batch(() => { for (const [k, b] of rows) n.store.kvSet(TENANT, k, b); }));
+    return null;
+  };
+  for (const [name, f] of Object.entries({ get: kvGet, set: kvSet, delete: kvDelete, keys: kvKeys, has: kvHas, set_many: kvSetMany })) {
+    nativeMethod(KV.prototype, name, f);
+  }
+  // the C++ XLang / CantorAI spellings
+  for (const [name, f] of Object.entries({ Get: kvGet, Set: kvSet, Delete: kvDelete, Keys: kvKeys })) nativeMethod(KV.prototype, name, f);
+  nativeMethod(KV.prototype, '__repr__', () => '<cantor.KV>');
+
+  // --- objects ----------------------------------------------------------------------------
+  const Objects = cls('Objects');
+  const objectRef = (id: unknown): { owner: string; n: number } => {
+    const s = strArg(id, 'an object id');
+    const m = s.match(/^(.+)\/(\d+)$/);
+    if (!m) raiseError('ValueError', `'${s}' is not an object id (ids look like <nodeId>/<number>)`);
+    const owner = m[1]!;
+    if (owner !== local().nodeId) raiseError('ConnectionError', `object ${s} lives on node ${owner}, which this node is not connected to`);
+    return { owner, n: Number(m[2]) };
+  };
+  nativeMethod(Objects.prototype, 'put', (v: unknown) => { const b = enc(v); return store(n => `${n.nodeId}/${n.store.objPut(TENANT, b)}`); });
+  nativeMethod(Objects.prototype, 'get', (id: unknown) => {
+    const { n: num } = objectRef(id);
+    const row = store(n => n.store.objGet(TENANT, num));
+    if (!row) raiseError('KeyError', `no object ${String(id)}`);
+    return dec(row.value);
+  });
+  nativeMethod(Objects.prototype, 'update', (id: unknown, v: unknown) => {
+    const { n: num } = objectRef(id);
+    const b = enc(v);
+    if (!store(n => n.store.objUpdate(TENANT, num, b))) raiseError('KeyError', `no object ${String(id)}`);
+    return null;
+  });
+  nativeMethod(Objects.prototype, 'delete', (id: unknown) => { const { n: num } = objectRef(id); return store(n => n.store.objDelete(TENANT, num)); });
+
+  // --- queues -----------------------------------------------------------------------------
+  const subscribers = new Map<string, unknown[]>();
+  const Queue = cls('Queue');
+  const qname = (q: any): string => q.__qname;
+  (Queue as any).nativeNew = (_c: unknown, args: unknown[]) => {
+    const { pos, kw } = kwMap(args);
+    const name = strArg(pos[0], 'a queue name');
+    const max = pos[1] ?? kw.get('max_size') ?? 0;
+    if (typeof max !== 'number' || !Number.isInteger(max) || max < 0) raiseError('ValueError', `max_size must be a whole number >= 0, not ${repr(max)}`);
+    store(n => n.store.queueCreate(TENANT, name, max));
+    const q = new (Queue as any).Inst();
+    Object.defineProperty(q, '__qname', { value: name });
+    return q;
+  };
+  (Queue as any).refreshFast?.();
+  const push = function (this: any, ...args: unknown[]) {
+    const { pos, kw } = kwMap(args);
+    const name = qname(this);
+    const b = enc(pos[0]);
+    const timeout = msArg(pos[1] ?? kw.get('timeout_ms') ?? 0, 'timeout_ms');
+    const ok = waitFor(() => (store(n => n.store.queuePush(TENANT, name, b)) ? true : undefined), timeout);
+    if (!ok) raiseError('TimeoutError', `queue '${name}' is full`);
+    for (const fn of subscribers.get(name) ?? []) invoke(fn, undefined, [pos[0]]);
+    return null;
+  };
+  (push as any).kw = true;
+  const pop = function (this: any, ...args: unknown[]) {
+    const { pos, kw } = kwMap(args);
+    const name = qname(this);
+    const timeout = msArg(pos[0] ?? kw.get('timeout_ms') ?? null, 'timeout_ms');
+    const b = waitFor(() => store(n => n.store.queuePop(TENANT, name)), timeout);
+    if (b === undefined) raiseError('TimeoutError', `queue '${name}' stayed empty for ${timeout} ms`);
+    return dec(b);
+  };
+  (pop as any).kw = true;
+  nativeMethod(Queue.prototype, 'push', push);
+  nativeMethod(Queue.prototype, 'pop', pop);
+  nativeMethod(Queue.prototype, 'size', function (this: any) { const name = qname(this); return store(n => n.store.queueSize(TENANT, name)); });
+  nativeMethod(Queue.prototype, '__len__', function (this: any) { const name = qname(this); return store(n => n.store.queueSize(TENANT, name)); });
+  nativeMethod(Queue.prototype, 'delete', function (this: any) { const name = qname(this); subscribers.delete(name); return store(n => n.store.queueDelete(TENANT, name)); });
+  nativeMethod(Queue.prototype, 'subscribe', function (this: any, fn: unknown) {
+    if (!(typeof fn === 'function' || (fn !== null && typeof fn === 'object' && typeof (fn as any).$__call__ === 'function'))) raiseError('TypeError', 'subscribe() takes a function of one argument (the pushed value)');
+    const name = qname(this);
+    subscribers.set(name, [...(subscribers.get(name) ?? []), fn]);
+    return null;
+  });
+  nativeMethod(Queue.prototype, '__repr__', function (this: any) { return `<cantor.Queue '${qname(this)}'>`; });
+
+  // --- globals ----------------------------------------------------------------------------
+  const Globals = cls('Globals');
+  const watchers = new Map<string, unknown[]>();
+  const gGet = function (this: any, ...args: unknown[]) {
+    const { pos, kw } = kwMap(args);
+    const name = strArg(pos[0], 'a global name');
+    const g = store(n => n.store.globalGet(TENANT, name));
+    return g === undefined ? (pos[1] ?? kw.get('default') ?? null) : dec(g.value);
+  };
+  (gGet as any).kw = true;
+  nativeMethod(Globals.prototype, 'get', gGet);
+  nativeMethod(Globals.prototype, 'set', (name: unknown, v: unknown) => {
+    const key = strArg(name, 'a global name');
+    const b = enc(v);
+    store(n => n.store.globalSet(TENANT, key, b));
+    for (const fn of watchers.get(key) ?? []) invoke(fn, undefined, [key, v]);
+    return null;
+  });
+  nativeMethod(Globals.prototype, 'version', (name: unknown) => { const key = strArg(name, 'a global name'); return store(n => n.store.globalGet(TENANT, key))?.version ?? 0; });
+  nativeMethod(Globals.prototype, 'delete', (name: unknown) => { const key = strArg(name, 'a global name'); return store(n => n.store.globalDelete(TENANT, key)); });
+  nativeMethod(Globals.prototype, 'names', () => (store(n => n.store.globalNames(TENANT)).map(g => g.name)));
+  nativeMethod(Globals.prototype, 'subscribe', (name: unknown, fn: unknown) => {
+    const key = strArg(name, 'a global name');
+    if (!(typeof fn === 'function' || (fn !== null && typeof fn === 'object' && typeof (fn as any).$__call__ === 'function'))) raiseError('TypeError', 'subscribe() takes a function of two arguments (name, value)');
+    watchers.set(key, [...(watchers.get(key) ?? []), fn]);
+    return null;
+  });
+
+  // --- node, resources, logs --------------------------------------------------------------
+  const requirement = (text: unknown) => {
+    try { return parseRequirement(strArg(text, 'a resource expression')); } catch (e) {
+      if (e instanceof ResourceExprError) raiseError('ValueError', e.message);
+      throw e;
+    }
+  };
+  const toPy = (v: unknown): unknown => {
+    if (v !== null && typeof v === 'object') return PyDict.fromEntries(Object.entries(v).map(([k, x]) => [k, toPy(x)]));
+    return v;
+  };
+  const log = (level: string, parts: unknown[]) => {
+    const dir = join(local().dataDir, 'logs');
+    const file = join(dir, 'node.log');
+    mkdirSync(dir, { recursive: true });
+    if (existsSync(file) && statSync(file).size > LOG_MAX_BYTES) {
+      for (let i = LOG_KEEP - 1; i >= 1; i--) if (existsSync(`${file}.${i}`)) renameSync(`${file}.${i}`, `${file}.${i + 1}`);
+      renameSync(file, `${file}.1`);
+    }
+    const msg = parts.map(p => str(p)).join(' ');
+    appendFileSync(file, JSON.stringify({ t: new Date().toISOString(), level, node: local().nodeId, msg }) + '\n');
+    return null;
+  };
+
+  /**
+   * cantor.pool(resources="GPU >= 1", priority=1, retries=3, max_task_num=...): a task pool
+   * whose tasks run only while this node's free quantities satisfy the requirement (each
+   * running task reserves what the requirement names); failing tasks run again up to
+   * `retries` times with back-off. Tasks of a requirement this node can never satisfy fail at
+   * once, saying what is missing.
+   */
+  const pool = (...args: unknown[]) => {
+    if (!isMainThread) raiseError('RuntimeError', 'a task cannot start tasks yet');
+    const { pos, kw } = kwMap(args);
+    if (pos.length > 0) raiseError('TypeError', 'cantor.pool() takes keyword arguments only (resources=, priority=, retries=, max_task_num=)');
+    for (const k of kw.keys()) if (!['resources', 'priority', 'retries', 'max_task_num'].includes(k)) raiseError('TypeError', `cantor.pool() got an unexpected keyword argument '${k}'`);
+    const text = kw.has('resources') && kw.get('resources') !== null ? strArg(kw.get('resources'), 'resources') : 'cpu >= 1';
+    const retries = kw.get('retries') ?? 0;
+    if (typeof retries !== 'number' || !Number.isInteger(retries) || retries < 0 || retries > 100) raiseError('ValueError', `retries must be a whole number from 0 to 100, not ${repr(retries)}`);
+    const expr = requirement(text);
+    const ledger = local().ledger;
+    const ever = ledger.canEverSatisfy(expr);
+    const demand: Record<string, number> = {};
+    satisfies(expr, ledger.resources(false), demand);
+    const names: string[] = [], values: unknown[] = [];
+    for (const k of ['priority', 'max_task_num']) if (kw.has(k)) { names.push(k); values.push(kw.get(k)); }
+    return localTasks().pool(names.length ? [new KwArgs(names, values)] : [], {
+      resources: text, demand, capacity: { ...ledger.quantities }, retries, unmet: ever.ok ? null : ever.unmet,
+    });
+  };
+  (pool as any).kw = true;
+
+  const kvDefault = new (KV as any).Inst();
+  return {
+    KV, Queue, pool,
+    kv: kvDefault,
+    objects: new (Objects as any).Inst(),
+    globals: new (Globals as any).Inst(),
+    node_id: () => local().nodeId,
+    data_dir: () => local().dataDir,
+    resources: () => toPy(local().ledger.snapshot()),
+    /** Whether this node's free resources satisfy a requirement such as "GPU >= 1 && zone == 'edge'". */
+    satisfies: (text: unknown) => satisfies(requirement(text), local().ledger.resources(true)),
+    /** Why this node's capacity cannot satisfy a requirement (an empty list when it can). */
+    unmet: (text: unknown) => (explainUnmet(requirement(text), local().ledger.resources(false))),
+    queues: () => (store(n => n.store.queueNames(TENANT))),
+    log: (level: unknown, ...parts: unknown[]) => log(strArg(level, 'a log level'), parts),
+    logV: (...parts: unknown[]) => log('verbose', parts),
+  };
+}
