@@ -47,6 +47,8 @@ a kv key must be a str, not int
 describe('cantor on the embedded node', () => {
   it('serves kv, queues, objects, globals and resource checks, with clear errors', async () => {
     file('services.x', `import cantor
+from xlang_cantor import cantor as same
+assert same is cantor
 kv = cantor.KV()
 kv.Set("a", {"x": (1, 2), "y": [1.0, 2**70], "s": {1, 2}})
 print(kv.Get("a"))
