@@ -12,7 +12,8 @@ import { makeClass, nativeMethod, kwMap, invoke, KwArgs, typeOf } from '../runti
 import { PyDict } from '../runtime/core/containers.js';
 import { getCoreHost } from '../runtime/core/builtins.js';
 import { repr, str } from '../runtime/core/repr.js';
-import { LocalNode, defaultDataDir, IdentityError } from '../runtime/cantor/node.js';
+import { LocalNode, defaultDataDir } from '../runtime/cantor/node.js';
+import { ConfigError } from '../runtime/cantor/identity.js';
 import { StoreError } from '../runtime/cantor/store.js';
 import { parseRequirement, satisfies, explainUnmet, ResourceExprError } from '../runtime/cantor/expr.js';
 import { isMainThread } from 'node:worker_threads';
@@ -32,7 +33,7 @@ function local(): LocalNode {
   try {
     node = new LocalNode(defaultDataDir());
   } catch (e) {
-    if (e instanceof IdentityError || e instanceof StoreError) raiseError('OSError', e.message);
+    if (e instanceof ConfigError || e instanceof StoreError) raiseError('OSError', e.message);
     throw e;
   }
   return node;
