@@ -44,7 +44,8 @@ const HELPERS = ['add', 'sub', 'mul', 'truediv', 'floordiv', 'mod', 'pow', 'lshi
   'setitem', 'delitem', 'slice', 'iter', 'toArray', 'unpack', 'rangeArg', 'tuple', 'dict', 'dictSpread', 'set', 'fmt',
   'call', 'callKw', 'callAttr', 'callAttrKw', 'kwSpread', 'fn', 'fnx', 'bindArgs', 'argError', 'getattr', 'attrLoad',
   'setattr', 'delattr', 'makeClass', 'superOf', 'raise', 'caught', 'excMatch', 'excValue', 'assertFail', 'nameError',
-  'unboundLocal', 'checkBound', 'withEnter', 'withExit', 'yieldFrom', 'newNamespace', 'nsAssign', 'float', 'big', 'next'];
+  'unboundLocal', 'checkBound', 'withEnter', 'withExit', 'yieldFrom', 'newNamespace', 'nsAssign', 'float', 'big', 'next',
+  'isInt', 'isArray', 'argsGiven'];
 
 const BINOP_FN: Record<A.BinOperator, string> = {
   '+': '$add', '-': '$sub', '*': '$mul', '/': '$truediv', '//': '$floordiv', '%': '$mod', '**': '$pow',
@@ -72,10 +73,96 @@ interface FnCtx {
   ns: string | null;
   /** JS name of the function's first parameter (what zero-argument super() binds). */
   firstParam?: string;
+  /** Parameters never reassigned -> the local flag that is true when the value is an int32 ('quickjs'). */
+  flags: Map<Sym, string>;
 }
 
-export function generate(mod: A.Module, sc: ScopeResult, moduleName: string, opts: { repl?: boolean } = {}): CodegenResult {
-  return new Gen(sc, moduleName, !!opts.repl).module(mod);
+/**
+ * The engine the code is generated for. 'v8' (the default) relies on V8 inlining the runtime's
+ * small operator functions; 'quickjs' is for the sandbox, whose interpreter pays a full call per
+ * operator: there the generator inlines the operators' fast paths for JS numbers (and strings)
+ * and checks argument counts without materialising `arguments`.
+ */
+export type Target = 'v8' | 'quickjs';
+
+export interface GenerateOptions {
+  repl?: boolean;
+  target?: Target;
+}
+
+export function generate(mod: A.Module, sc: ScopeResult, moduleName: string, opts: GenerateOptions = {}): CodegenResult {
+  return new Gen(sc, moduleName, !!opts.repl, opts.target ?? 'v8').module(mod);
+}
+
+/**
+ * What the generator knows about the JS value of an operand: 'i32' a number that is an int32
+ * integer, 'int' a number that is a safe integer, 'float' a number that is not an integer (a
+ * raw float), 'fbox' an integral float literal (a PyFloat constant), 'str' a string, 'other'
+ * something that is neither a JS number nor a string (a bigint, None, a container), null nothing.
+ */
+type Fact = 'i32' | 'int' | 'float' | 'fbox' | 'str' | 'other' | null;
+
+/**
+ * An operand of an inline operator: its code (a name or a literal by then), what is known about
+ * it, the flag that tells whether it is an int32 (a parameter's), and for a boxed float literal
+ * the number it holds.
+ */
+interface Opnd { code: string; fact: Fact; flag: string | null; num: string | null }
+
+const MAX_SAFE = '9007199254740991';
+/** Operators whose number fast paths the 'quickjs' target inlines. */
+const INLINE_ARITH = new Set(['+', '-', '*', '/', '//', '%']);
+const INLINE_CMP = new Set(['<', '<=', '>', '>=', '==', '!=']);
+/** A JS expression that can be evaluated again without effects: a name or a literal. */
+const ATOM = /^(?:[A-Za-z_$][\w$]*|-?\d+(?:\.\d+)?(?:e[+-]?\d+)?|"(?:[^"\\]|\\.)*")$/;
+const NAME = /^[A-Za-z_$][\w$]*$/;
+/** Trailing parameters that catch extra positional arguments in the 'quickjs' target. */
+const SENTINELS = ['$$1', '$$2', '$$3', '$$4'];
+
+/**
+ * How often each of `names` is a direct operand of an inlined operator (or an index) in a
+ * function body, and whether one such use is in a loop. Nested scopes are not searched.
+ */
+function operandUses(body: A.Stmt[] | A.Expr, names: Set<string>): Map<string, { count: number; inLoop: boolean }> {
+  const out = new Map<string, { count: number; inLoop: boolean }>();
+  const note = (e: A.Expr | null | undefined, inLoop: boolean) => {
+    if (e && e.kind === 'Name' && names.has(e.id)) {
+      const u = out.get(e.id) ?? { count: 0, inLoop: false };
+      u.count++;
+      u.inLoop ||= inLoop;
+      out.set(e.id, u);
+    }
+  };
+  const walk = (n: unknown, inLoop: boolean): void => {
+    if (Array.isArray(n)) { for (const x of n) walk(x, inLoop); return; }
+    // AST nodes only (annotations such as bindings and scopes hang off some nodes)
+    if (!n || typeof n !== 'object' || typeof (n as A.Node).kind !== 'string' || typeof (n as A.Node).line !== 'number') return;
+    const node = n as A.Node;
+    switch (node.kind) {
+      case 'FunctionDef': case 'ClassDef': case 'Lambda': case 'BraceLambda':
+      case 'ListComp': case 'SetComp': case 'DictComp': case 'GeneratorExp':
+        return;
+      case 'BinOp': if (INLINE_ARITH.has((node as A.BinOp).op)) { note((node as A.BinOp).left, inLoop); note((node as A.BinOp).right, inLoop); } break;
+      case 'Compare': {
+        const c = node as A.Compare;
+        c.ops.forEach((op, i) => { if (INLINE_CMP.has(op)) { note(i === 0 ? c.left : c.comparators[i - 1], inLoop); note(c.comparators[i], inLoop); } });
+        break;
+      }
+      case 'AugAssign': note((node as A.AugAssign).value, inLoop); break;
+      case 'Subscript': note((node as A.Subscript).slice, inLoop); break;
+      case 'UnaryOp': if ((node as A.UnaryOp).op === '-') note((node as A.UnaryOp).operand, inLoop); break;
+      case 'For': case 'While': {
+        const l = node as A.For | A.While;
+        walk(l.kind === 'For' ? l.iter : l.test, inLoop);
+        walk(l.body, true);
+        walk(l.orelse, inLoop);
+        return;
+      }
+    }
+    for (const [k, v] of Object.entries(node)) if (k !== 'kind' && v && typeof v === 'object') walk(v, inLoop);
+  };
+  walk(body, false);
+  return out;
 }
 
 class Gen {
@@ -92,7 +179,19 @@ class Gen {
   /** Module-level names read while generating a top-level definition (its capture set). */
   private defReads: Set<string> | null = null;
 
-  constructor(private sc: ScopeResult, private moduleName: string, private repl = false) {}
+  /** Inline the operators' number fast paths (the 'quickjs' target). */
+  private readonly inlineOps: boolean;
+
+  /**
+   * How function-level variables are declared: QuickJS checks the temporal dead zone on every
+   * read of a `let` (they are all declared before use here, so `var` means the same).
+   */
+  private readonly varKw: 'let' | 'var';
+
+  constructor(private sc: ScopeResult, private moduleName: string, private repl = false, target: Target = 'v8') {
+    this.inlineOps = target === 'quickjs';
+    this.varKw = target === 'quickjs' ? 'var' : 'let';
+  }
 
   // --- utilities ----------------------------------------------------------------------------
 
@@ -144,14 +243,14 @@ class Gen {
     const globals = [...scope.symbols.values()];
     let head = "'use strict';\n";
     head += `const {${HELPERS.filter(x => this.usedHelpers.has(x)).map(x => `${x}: $${x}`).join(', ')}} = $rt;\n`;
-    if (globals.length && !this.repl) head += `let ${globals.map(s => s.jsName).join(', ')};\n`;
+    if (globals.length && !this.repl) head += `${this.varKw} ${globals.map(s => s.jsName).join(', ')};\n`;
     if (globals.length && !this.repl) {
       // module attributes read and write the module's variables
       head += `Object.defineProperties($m, {${globals.map(s => `$${s.name}: {get() { return ${s.jsName}; }, set($v) { ${s.jsName} = $v; }, enumerable: true, configurable: true}`).join(', ')}});\n`;
     }
     if (scope.hasStarImport) head += `const $star = Object.create(null);\n`;
-    if (this.fc.maxTemps) head += `let ${Array.from({ length: this.fc.maxTemps }, (_, i) => `$t${i}`).join(', ')};\n`;
-    if (this.extraLocals[0]!.length) head += `let ${this.extraLocals[0]!.join(', ')};\n`;
+    if (this.fc.maxTemps) head += `${this.varKw} ${Array.from({ length: this.fc.maxTemps }, (_, i) => `$t${i}`).join(', ')};\n`;
+    if (this.extraLocals[0]!.length) head += `${this.varKw} ${this.extraLocals[0]!.join(', ')};\n`;
     const table = `if ($inst) return [${this.definitions.map(d => `$def${d.id}`).join(', ')}];\n`;
     const text = `function $module($rt, $b, $m, $imp, $inst) {\n${head}${this.consts.join('\n')}${this.consts.length ? '\n' : ''}${factories.join('')}${table}${body}}`;
     return this.finish(text, globals.filter(s => !s.name.startsWith('_')).map(s => s.name));
@@ -180,7 +279,7 @@ class Gen {
   }
 
   private newCtx(scope: Scope, self: string | null, classCell: string | null, info: FunctionInfo | null): FnCtx {
-    return { scope, self, classCell, temps: 0, maxTemps: 0, assigned: new Set(), loops: [], excVars: [], info, isGenerator: scope.isGenerator, ns: null };
+    return { scope, self, classCell, temps: 0, maxTemps: 0, assigned: new Set(), loops: [], excVars: [], info, isGenerator: scope.isGenerator, ns: null, flags: new Map() };
   }
 
   // --- statements ---------------------------------------------------------------------------
@@ -278,34 +377,36 @@ class Gen {
   private augAssign(s: A.AugAssign, pad: string, m: string): string {
     const op = JSON.stringify(s.op);
     const tg = s.target;
+    // numbers and strings are immutable: `x op= y` is `x = x op y` without the generic dispatch
+    const direct = BINOP_FN[s.op]!.slice(1);
+    const fastTest = (cur: string) => (s.op === '+' ? `typeof ${cur} === 'number' || typeof ${cur} === 'string'` : `typeof ${cur} === 'number'`);
+    /** `cur op v` for the in-place operator, cur an atom (a name or a temp). */
+    const inplace = (cur: string, curNode: A.Expr | null, v: string): string => {
+      if (this.inlineOps && INLINE_ARITH.has(s.op)) {
+        const generic = (x: string, y: string) => (s.op === '+'
+          ? `(typeof ${x} === 'string' && typeof ${y} === 'string' ? ${x} + ${y} : ${this.h('iop')}(${op}, ${x}, ${y}))`
+          : `${this.h('iop')}(${op}, ${x}, ${y})`);
+        return this.inlineBinop(s.op, this.operand(curNode, cur), this.operand(s.value, v), generic);
+      }
+      let pre = '';
+      if (!/^[\w$.]+$/.test(v)) { const t = this.temp(); pre = `${t} = ${v}, `; v = t; }
+      return `(${pre}${fastTest(cur)} ? ${this.h(direct)}(${cur}, ${v}) : ${this.h('iop')}(${op}, ${cur}, ${v}))`;
+    };
     if (tg.kind === 'Name') {
       const cur = this.load(tg);
-      // numbers and strings are immutable: `x op= y` is `x = x op y` without the generic dispatch
-      const direct = BINOP_FN[s.op]!.slice(1);
-      const fast = s.op === '+' ? `typeof ${cur} === 'number' || typeof ${cur} === 'string'` : `typeof ${cur} === 'number'`;
       let val: string;
-      if (/^[\w$]+$/.test(cur)) {
-        let v = this.expr(s.value);
-        let pre = '';
-        if (!/^[\w$.]+$/.test(v)) { const t = this.temp(); pre = `${t} = ${v}, `; v = t; }
-        val = `(${pre}${fast} ? ${this.h(direct)}(${cur}, ${v}) : ${this.h('iop')}(${op}, ${cur}, ${v}))`;
-      } else val = `${this.h('iop')}(${op}, ${cur}, ${this.expr(s.value)})`;
+      if (/^[\w$]+$/.test(cur)) val = inplace(cur, tg, this.expr(s.value));
+      else val = `${this.h('iop')}(${op}, ${cur}, ${this.expr(s.value)})`;
       return `${pad}${m}${this.store(tg, val, pad)};\n`;
     }
-    // `cur op= v` where cur is held in a temp: numbers (and strings for +) skip the in-place dispatch
-    const inplace = (cur: string, value: string): string => {
-      const fast = s.op === '+' ? `typeof ${cur} === 'number' || typeof ${cur} === 'string'` : `typeof ${cur} === 'number'`;
-      const vt = this.temp();
-      return `(${vt} = ${value}, ${fast} ? ${this.h(BINOP_FN[s.op]!.slice(1))}(${cur}, ${vt}) : ${this.h('iop')}(${op}, ${cur}, ${vt}))`;
-    };
     if (tg.kind === 'Attribute') {
       const o = this.temp();
       const v = this.temp();
-      return `${pad}${m}${o} = ${this.expr(tg.value)}; ${v} = ${this.attrLoadOf(o, tg.attr, v)}; ${this.attrStore(o, tg.attr, inplace(v, this.expr(s.value)), this.isSelf(tg.value))};\n`;
+      return `${pad}${m}${o} = ${this.expr(tg.value)}; ${v} = ${this.attrLoadOf(o, tg.attr, v)}; ${this.attrStore(o, tg.attr, inplace(v, null, this.expr(s.value)), this.isSelf(tg.value))};\n`;
     }
     if (tg.kind === 'Subscript') {
       const o = this.temp(), k = this.temp(), cur = this.temp();
-      return `${pad}${m}${o} = ${this.expr(tg.value)}; ${k} = ${this.expr(tg.slice)}; ${cur} = ${this.h('getitem')}(${o}, ${k}); ${this.h('setitem')}(${o}, ${k}, ${inplace(cur, this.expr(s.value))});\n`;
+      return `${pad}${m}${o} = ${this.expr(tg.value)}; ${k} = ${this.expr(tg.slice)}; ${cur} = ${this.h('getitem')}(${o}, ${k}); ${this.h('setitem')}(${o}, ${k}, ${inplace(cur, null, this.expr(s.value))});\n`;
     }
     return `${pad}${m}throw new Error('invalid augmented assignment target');\n`;
   }
@@ -332,14 +433,19 @@ class Gen {
     const range = this.rangeCall(s.iter);
     if (range) {
       const [start, stop, step] = range;
+      // a local that only this loop assigns always holds one of its safe-integer values
+      if (s.target.kind === 'Name') {
+        const b = this.binding(s.target);
+        if (b.kind === 'local' && b.sym.scope.kind === 'function' && b.sym.defs.length === 1) this.rangeVars.add(b.sym);
+      }
       const e = this.id('e');
       if (step === null || /^\d+$/.test(step)) {
-        head = `for (let ${v} = ${start}, ${e} = ${stop}; ${v} < ${e}; ${v} += ${step ?? 1}) {\n`;
+        head = `for (${this.varKw} ${v} = ${start}, ${e} = ${stop}; ${v} < ${e}; ${v} += ${step ?? 1}) {\n`;
       } else if (/^-\d+$/.test(step)) {
-        head = `for (let ${v} = ${start}, ${e} = ${stop}; ${v} > ${e}; ${v} += ${step}) {\n`;
+        head = `for (${this.varKw} ${v} = ${start}, ${e} = ${stop}; ${v} > ${e}; ${v} += ${step}) {\n`;
       } else {
         const st = this.id('s');
-        head = `for (let ${v} = ${start}, ${e} = ${stop}, ${st} = ${step}; ${st} > 0 ? ${v} < ${e} : (${st} === 0 ? ${this.h('raise')}(${this.builtinRef('ValueError')}("range() arg 3 must not be zero")) : ${v} > ${e}); ${v} += ${st}) {\n`;
+        head = `for (${this.varKw} ${v} = ${start}, ${e} = ${stop}, ${st} = ${step}; ${st} > 0 ? ${v} < ${e} : (${st} === 0 ? ${this.h('raise')}(${this.builtinRef('ValueError')}("range() arg 3 must not be zero")) : ${v} > ${e}); ${v} += ${st}) {\n`;
       }
     } else {
       head = `for (const ${v} of ${this.h('iter')}(${this.expr(s.iter)})) {\n`;
@@ -577,9 +683,18 @@ class Gen {
     const firstParam = implicitFirst ? [implicitFirst] : [];
     const argNames = params.args.map(p => p.name);
     if (!complex) {
-      sig = [...firstParam, ...pnames].join(', ');
       const n = firstParam.length + pnames.length;
-      prologue += `  if (arguments.length > ${n}) ${this.h('argError')}(${JSON.stringify(pyName)}, 'toomany', \`takes ${pnames.length} positional argument${pnames.length === 1 ? '' : 's'} but \${arguments.length${firstParam.length ? ' - 1' : ''}} were given\`);\n`;
+      const takes = `takes ${pnames.length} positional argument${pnames.length === 1 ? '' : 's'} but`;
+      if (this.inlineOps) {
+        // QuickJS materialises `arguments` (an allocation) in every call of a function that
+        // names it: trailing sentinel parameters catch extra arguments instead (an argument
+        // is never undefined: a missing one is), counted exactly up to SENTINELS.length extra
+        sig = [...firstParam, ...pnames, ...SENTINELS].join(', ');
+        prologue += `  if (${SENTINELS[0]} !== undefined) ${this.h('argError')}(${JSON.stringify(pyName)}, 'toomany', \`${takes} \${${this.h('argsGiven')}(${n - firstParam.length}, ${SENTINELS.join(', ')})} were given\`);\n`;
+      } else {
+        sig = [...firstParam, ...pnames].join(', ');
+        prologue += `  if (arguments.length > ${n}) ${this.h('argError')}(${JSON.stringify(pyName)}, 'toomany', \`${takes} \${arguments.length${firstParam.length ? ' - 1' : ''}} were given\`);\n`;
+      }
       const firstDefault = params.args.length - defaults.length;
       params.args.forEach((p, i) => {
         const jn = pnames[i]!;
@@ -590,6 +705,19 @@ class Gen {
       sig = [...firstParam, '...$a'].join(', ');
       prologue += `  let [${pnames.join(', ')}] = ${this.h('bindArgs')}(${jsName}, $a);\n`;
     }
+    if (this.inlineOps) {
+      // parameters used as operands more than once (or in a loop) and never reassigned: test
+      // once on entry whether each holds an int32
+      const uses = operandUses(body, new Set(params.args.map(p => p.name)));
+      params.args.forEach((p, i) => {
+        const sym = scope.symbols.get(p.name)!;
+        const u = uses.get(p.name);
+        if (!u || sym.defs.length !== 1 || (u.count < 2 && !u.inLoop)) return;
+        const jn = pnames[i]!, flag = `$i_${jn}`;
+        this.fc.flags.set(sym, flag);
+        prologue += `  var ${flag} = typeof ${jn} === 'number' && (${jn} | 0) === ${jn};\n`;
+      });
+    }
     let code: string;
     if (Array.isArray(body)) code = this.block(body, 1);
     else code = `  return ${this.expr(body)};\n`;
@@ -598,7 +726,7 @@ class Gen {
     if (implicitFirst && selfName === null) void 0;
     for (let i = 0; i < this.fc.maxTemps; i++) locals.push(`$t${i}`);
     locals.push(...this.extraLocals.pop()!);
-    const decl = locals.length ? `  let ${locals.join(', ')};\n` : '';
+    const decl = locals.length ? `  ${this.varKw} ${locals.join(', ')};\n` : '';
     const star = scope.isGenerator ? '*' : '';
     const fnText = `function${star} ${jsName}(${complex ? sig : sig}) {\n${complex ? decl + prologue : prologue + decl}${code}${Array.isArray(body) ? '  return null;\n' : ''}}`;
     this.fnStack.pop();
@@ -618,7 +746,12 @@ class Gen {
     if (selfName && !complex) {
       const ps = implicitFirst ? pnames : pnames.slice(1);
       const ad = ps.map(p => '$' + p);
-      return `(($f) => ($f.thisAdapter = Object.assign(function (${ad.join(', ')}) { if (arguments.length > ${ps.length}) return $f(this, ...arguments); return $f(this${ad.map(p => ', ' + p).join('')}); }, {raw: $f, params: ${JSON.stringify(implicitFirst ? argNames : argNames.slice(1))}}), $f))(${wrapped})`;
+      const forward = (xs: string[]) => xs.map(p => ', ' + p).join('');
+      const body = this.inlineOps
+        ? `if (${SENTINELS[0]} !== undefined) return $f(this${forward(ad)}${forward(SENTINELS)}); return $f(this${forward(ad)});`
+        : `if (arguments.length > ${ps.length}) return $f(this, ...arguments); return $f(this${forward(ad)});`;
+      const sigA = this.inlineOps ? [...ad, ...SENTINELS] : ad;
+      return `(($f) => ($f.thisAdapter = Object.assign(function (${sigA.join(', ')}) { ${body} }, {raw: $f, params: ${JSON.stringify(implicitFirst ? argNames : argNames.slice(1))}}), $f))(${wrapped})`;
     }
     return wrapped;
   }
@@ -753,7 +886,21 @@ class Gen {
         const o = this.simpleOrTemp(t.value);
         return `${o.pre}${this.attrStore(o.ref, t.attr, value, this.isSelf(t.value))}`;
       }
-      case 'Subscript': return `${this.h('setitem')}(${this.expr(t.value)}, ${this.expr(t.slice)}, ${value})`;
+      case 'Subscript': {
+        if (this.inlineOps) {
+          // a list and an int index in range: store in place, else the runtime's setitem
+          let o = this.expr(t.value), k = this.expr(t.slice), pre = '';
+          const kf = this.fact(t.slice), kFlag = this.operand(t.slice, k).flag;
+          if (kf === 'i32' || kf === 'int' || kFlag) {
+            const vt = this.temp();
+            if (!ATOM.test(o)) { const x = this.temp(); pre += `${x} = ${o}, `; o = x; }
+            if (!ATOM.test(k)) { const x = this.temp(); pre += `${x} = ${k}, `; k = x; }
+            this.usedHelpers.add('isArray');
+            return `(${pre}${vt} = ${value}, ${kFlag ? kFlag + ' && ' : ''}$isArray(${o}) && ${k} >= 0 && ${k} < ${o}.length ? ${o}[${k}] = ${vt} : ${this.h('setitem')}(${o}, ${k}, ${vt}))`;
+          }
+        }
+        return `${this.h('setitem')}(${this.expr(t.value)}, ${this.expr(t.slice)}, ${value})`;
+      }
       case 'Tuple': case 'List': {
         const star = t.elts.findIndex(e => e.kind === 'Starred');
         const tmp = this.temp();
@@ -839,7 +986,11 @@ class Gen {
       case 'Dict': return this.dictLiteral(e);
       case 'Starred': return `...${this.h('toArray')}(${this.expr(e.value)})`;
       case 'ListComp': case 'SetComp': case 'GeneratorExp': case 'DictComp': return this.comprehension(e);
-      case 'BinOp': return `${BINOP_FN[e.op]}(${this.expr(e.left)}, ${this.expr(e.right)})`.replace(BINOP_FN[e.op]!, this.h(BINOP_FN[e.op]!.slice(1)));
+      case 'BinOp': {
+        const a = this.expr(e.left), b = this.expr(e.right);
+        if (this.inlineOps && INLINE_ARITH.has(e.op)) return this.inlineBinop(e.op, this.operand(e.left, a), this.operand(e.right, b));
+        return `${this.h(BINOP_FN[e.op]!.slice(1))}(${a}, ${b})`;
+      }
       case 'UnaryOp':
         switch (e.op) {
           case 'not': return `!(${this.cond(e.operand)})`;
@@ -851,6 +1002,7 @@ class Gen {
               if (!Number.isInteger(v)) return `-${v}`;
               if (Number.isFinite(v)) return this.constant(`new $rt.PyFloat(-${v})`);
             }
+            if (this.inlineOps) return this.inlineNeg(e.operand);
             return `${this.h('neg')}(${this.expr(e.operand)})`;
           case '+': return `${this.h('pos')}(${this.expr(e.operand)})`;
           case '~': return `${this.h('invert')}(${this.expr(e.operand)})`;
@@ -877,6 +1029,7 @@ class Gen {
           const s = e.slice;
           return `${this.h('getitem')}(${this.expr(e.value)}, ${this.h('slice')}(${s.lower ? this.expr(s.lower) : 'null'}, ${s.upper ? this.expr(s.upper) : 'null'}, ${s.step ? this.expr(s.step) : 'null'}))`;
         }
+        if (this.inlineOps) return this.inlineGetitem(e.value, e.slice);
         return `${this.h('getitem')}(${this.expr(e.value)}, ${this.expr(e.slice)})`;
       }
       case 'Slice':
@@ -939,7 +1092,9 @@ class Gen {
         case 'is not':
           if (isNone(bNode) || (aNode && isNone(aNode))) return `!(${a} == null && ${b} == null)`.replace('(null == null && ', '(').replace(' && null == null)', ')');
           return `!${this.h('is')}(${a}, ${b})`;
-        default: return `${this.h(CMP_FN[op]!.slice(1))}(${a}, ${b})`;
+        default:
+          if (this.inlineOps) return this.inlineBinop(op, this.operand(aNode, a), this.operand(bNode, b));
+          return `${this.h(CMP_FN[op]!.slice(1))}(${a}, ${b})`;
       }
     };
     if (e.ops.length === 1) return one(e.ops[0]!, this.expr(e.left), this.expr(e.comparators[0]!), e.comparators[0]!, e.left);
@@ -1013,6 +1168,165 @@ class Gen {
     return m + this.callValue(f, args);
   }
 
+  // --- inline operator fast paths (the 'quickjs' target) ---------------------------------------
+  //
+  // QuickJS interprets: a call into the runtime costs about as much as a dozen simple operations,
+  // and `typeof x === 'number'` about as much as a call (the string comparison is not a fast
+  // path), while `(x | 0) === x`, int32 arithmetic and comparisons, `x === undefined` and a
+  // boolean local are nearly free. So the inline code tests what it cannot know, once, and reuses
+  // what it knows: literals, locals that only a counted range loop assigns (safe integers), and
+  // parameters never reassigned, whose int32-ness a flag computed on entry records.
+
+  /** What is known about the JS value e evaluates to (see Fact). */
+  private fact(e: A.Expr): Fact {
+    switch (e.kind) {
+      case 'IntLit': return typeof e.value === 'bigint' ? 'other' : (e.value | 0) === e.value ? 'i32' : 'int';
+      case 'FloatLit': return Number.isInteger(e.value) ? 'fbox' : 'float';
+      case 'UnaryOp':
+        if (e.op === '-' && (e.operand.kind === 'IntLit' || e.operand.kind === 'FloatLit')) {
+          const f = this.fact(e.operand);
+          return f === 'i32' && e.operand.value === -2147483648 ? 'int' : f;
+        }
+        return null;
+      case 'Str': case 'JoinedStr': return 'str';
+      case 'List': case 'Tuple': case 'Dict': case 'Set': case 'ListComp': case 'SetComp': case 'DictComp': case 'GeneratorExp':
+      case 'Bytes': case 'ImagLit': case 'Lambda': case 'BraceLambda':
+        return 'other';
+      case 'Const': return 'other'; // None, True, False, ...: never a JS number
+      case 'Name': {
+        const b = this.binding(e);
+        if (b.kind === 'local' && this.rangeVars.has(b.sym)) return 'int';
+        return null;
+      }
+    }
+    return null;
+  }
+
+  /** Locals assigned only by one counted range loop (they always hold a safe-integer number). */
+  private rangeVars = new Set<Sym>();
+
+  /** The operand an expression's generated code stands for, with what is known about it. */
+  private operand(e: A.Expr | null, code: string): Opnd {
+    const fact = e ? this.fact(e) : null;
+    let flag: string | null = null;
+    if (e && e.kind === 'Name' && fact === null) {
+      const b = this.binding(e);
+      if (b.kind === 'local') flag = this.fc.flags.get(b.sym) ?? null;
+    }
+    // an integral float literal is a PyFloat constant: its number is what the operator uses
+    const num = fact === 'fbox' && e ? String(e.kind === 'UnaryOp' ? -(e.operand as A.FloatLit).value : (e as A.FloatLit).value) : null;
+    return { code, fact, flag, num: num === '0' && e && e.kind === 'UnaryOp' ? '-0' : num };
+  }
+
+  /**
+   * `a op b` with the operator's fast path for JS numbers inline and the runtime call as the
+   * fallback. The inline code gives exactly what the runtime function gives: it takes the fast
+   * path only where that function's own fast path returns the same value (ints that stay safe
+   * integers, raw non-integral floats, comparisons of numbers), and calls it otherwise.
+   */
+  private inlineBinop(op: string, x: Opnd, y: Opnd, fallback?: (a: string, b: string) => string): string {
+    const fname = ((BINOP_FN as Record<string, string>)[op] ?? CMP_FN[op])!.slice(1);
+    let a = x.code, b = y.code;
+    const call = () => (fallback ?? ((p: string, q: string) => `${this.h(fname)}(${p}, ${q})`))(a, b);
+    if (x.fact === 'other' || y.fact === 'other' || (x.fact === 'fbox' && y.fact === 'fbox')) return call();
+    // operands are evaluated once, in order: anything but a name or literal goes to a temp, and
+    // so does a name followed by an expression that might change it
+    let pre = '';
+    const bAtom = ATOM.test(b);
+    if (!ATOM.test(a) || (!bAtom && NAME.test(a))) { const t = this.temp(); pre += `${t} = ${a}, `; a = t; }
+    if (!bAtom) { const t = this.temp(); pre += `${t} = ${b}, `; b = t; }
+    const wrap = (code: string) => (pre ? `(${pre}${code})` : `(${code})`);
+    const known = (f: Fact) => f === 'i32' || f === 'int' || f === 'float';
+    /** JS-number tests for the operands ('' when known). */
+    const numTest = (o: Opnd, v: string) => (known(o.fact) || o.fact === 'fbox' ? '' : o.flag ? `(${o.flag} || typeof ${v} === 'number')` : `typeof ${v} === 'number'`);
+    const num = [numTest(x, a), numTest(y, b)].filter(Boolean).join(' && ');
+    /** int32 tests for an operand known to be a number ('' when known; null when it cannot pass). */
+    const i32 = (o: Opnd, v: string): string | null => (o.fact === 'i32' ? '' : o.fact === 'float' || o.fact === 'fbox' ? null : o.fact === 'int' ? `(${v} | 0) === ${v}` : o.flag ?? `(${v} | 0) === ${v}`);
+    const ifNum = (fast: string) => wrap(num ? `${num} ? ${fast} : ${call()}` : fast);
+
+    // strings: `==` with a string literal, `+` with a string on either side
+    if (x.fact === 'str' || y.fact === 'str') {
+      if (op === '==') return wrap(`${a} === ${b}`); // eq(): identical, else unequal when either is a str
+      if (op === '!=' && x.fact === 'str') return wrap(`${a} !== ${b}`); // ne() of a str is !eq()
+      if (op === '+') {
+        if (x.fact === 'str' && y.fact === 'str') return wrap(`${a} + ${b}`);
+        const other = x.fact === 'str' ? b : a;
+        return wrap(`typeof ${other} === 'string' ? ${a} + ${b} : ${call()}`);
+      }
+      return wrap(call());
+    }
+    // a boxed integral float literal: its number takes part (the result is a float)
+    const an = x.num ?? a, bn = y.num ?? b;
+
+    switch (op) {
+      case '<': case '<=': case '>': case '>=':
+        return ifNum(`${an} ${op} ${bn}`);
+      case '==': case '!=':
+        return ifNum(`${an} ${op === '==' ? '===' : '!=='} ${bn}`);
+      case '+': case '-': case '*': {
+        const r = this.temp();
+        // a float result is raw when it is not integral; an integral one (from floats or large
+        // ints) is the runtime's to box or to make a bigint
+        const floatCase = `!$isInt(${r} = ${an} ${op} ${bn}) ? ${r} : ${call()}`;
+        this.usedHelpers.add('isInt');
+        let ta = i32(x, a), tb = i32(y, b);
+        // int32 operands keep a sum or difference exact and safe; a product needs operands
+        // below 2**26 (then +0 turns -0 from 0 * -n into 0)
+        if (op === '*') {
+          const small = (o: Opnd, v: string): string | null => (o.fact === 'i32' ? (Math.abs(Number(v)) < 2 ** 26 ? '' : null)
+            : o.fact === 'float' || o.fact === 'fbox' ? null : `${o.flag ? o.flag + ' && ' : ''}(${v} << 5 >> 5) === ${v}`);
+          ta = small(x, a); tb = small(y, b);
+        }
+        if (a === b && tb !== null) tb = ''; // x op x tests x once
+        if (ta === null || tb === null) return ifNum(floatCase);
+        const intTest = [ta, tb].filter(Boolean).join(' && ');
+        const intCase = op === '*' ? `${a} * ${b} + 0` : `${a} ${op} ${b}`;
+        return ifNum(intTest ? `${intTest} ? ${intCase} : ${floatCase}` : intCase);
+      }
+      case '/': {
+        const r = this.temp();
+        this.usedHelpers.add('isInt');
+        const nonZero = /^-?\d/.test(bn) && Number(bn) !== 0 ? '' : `${bn} !== 0`;
+        return ifNum(`${nonZero ? nonZero + ' && ' : ''}!$isInt(${r} = ${an} / ${bn}) ? ${r} : ${call()}`);
+      }
+      case '//': case '%': {
+        // an int dividend and a positive int32 literal divisor: exact in doubles (|a - r| <= |a|)
+        if (y.fact !== 'i32' || !/^\d+$/.test(b) || b === '0' || x.num !== null || x.fact === 'float') return wrap(call());
+        const r = this.temp();
+        const test = x.fact === 'i32' || x.fact === 'int' ? '' : x.flag ? `${x.flag} || typeof ${a} === 'number' && (${a} | 0) === ${a}` : `typeof ${a} === 'number' && (${a} | 0) === ${a}`;
+        const fast = op === '%'
+          ? `(${r} = ${a} % ${b}) < 0 ? ${r} + ${b} : ${r} + 0`
+          : `(${r} = ${a} % ${b}) < 0 ? (${a} - ${r}) / ${b} - 1 : (${a} - ${r}) / ${b}`;
+        return wrap(test ? `${test} ? (${fast}) : ${call()}` : fast);
+      }
+    }
+    return wrap(call());
+  }
+
+  /** `-x`: a nonzero number negates exactly (ints stay safe, floats stay non-integral). */
+  private inlineNeg(e: A.Expr): string {
+    let v = this.expr(e), pre = '';
+    if (!ATOM.test(v)) { const t = this.temp(); pre = `${t} = ${v}, `; v = t; }
+    const o = this.operand(e, v);
+    if (o.fact === 'other' || o.fact === 'str' || o.fact === 'fbox') return `${this.h('neg')}(${pre ? `(${pre}${v})` : v})`;
+    const test = o.fact ? '' : `${o.flag ? o.flag + ' || ' : ''}typeof ${v} === 'number'`;
+    return `(${pre}${test ? test + ' && ' : ''}${v} !== 0 ? - ${v} : ${this.h('neg')}(${v}))`;
+  }
+
+  /** `o[k]` for a list and an int index: the element when it exists, else the runtime's getitem. */
+  private inlineGetitem(oe: A.Expr, ke: A.Expr): string {
+    let o = this.expr(oe), k = this.expr(ke), pre = '';
+    const kf = this.fact(ke);
+    const kFlag = this.operand(ke, k).flag;
+    if (kf !== 'i32' && kf !== 'int' && !kFlag) return `${this.h('getitem')}(${o}, ${k})`;
+    if (!ATOM.test(o) || (!ATOM.test(k) && NAME.test(o))) { const t = this.temp(); pre += `${t} = ${o}, `; o = t; }
+    if (!ATOM.test(k)) { const t = this.temp(); pre += `${t} = ${k}, `; k = t; }
+    const r = this.temp();
+    this.usedHelpers.add('isArray');
+    // a negative or out-of-range index reads undefined (lists hold no undefined): the runtime decides
+    return `(${pre}${kFlag ? kFlag + ' && ' : ''}$isArray(${o}) && (${r} = ${o}[${k}]) !== undefined ? ${r} : ${this.h('getitem')}(${o}, ${k}))`;
+  }
+
   private comprehension(e: A.ListComp | A.SetComp | A.GeneratorExp | A.DictComp): string {
     const scope = this.sc.scopes.get(e)!;
     const parent = this.fc;
@@ -1038,7 +1352,7 @@ class Gen {
     }
     const locals = [...scope.symbols.values()].map(s => s.jsName);
     for (let i = 0; i < this.fc.maxTemps; i++) locals.push(`$t${i}`);
-    const decl = locals.length ? `let ${locals.join(', ')}; ` : '';
+    const decl = locals.length ? `${this.varKw} ${locals.join(', ')}; ` : '';
     this.fc = parent;
     const src = `${this.h('iter')}(${this.expr(e.generators[0]!.iter)})`;
     switch (e.kind) {

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { GenMapping, addMapping, setSourceContent, toEncodedMap } from '@jridgewell/gen-mapping';
 import { parse } from './parser.js';
 import { analyze } from './scope.js';
-import { generate, type FunctionInfo, type DefinitionInfo } from './codegen.js';
+import { generate, type FunctionInfo, type DefinitionInfo, type Target } from './codegen.js';
 import type { Diagnostic } from './diagnostics.js';
 import type { Module } from './ast.js';
 
@@ -48,6 +48,12 @@ export interface CompileOptions {
    * value of a top-level expression statement is shown.
    */
   repl?: { predeclared: string[] };
+  /**
+   * The engine the code will run on (default 'v8'). 'quickjs' (the sandbox) inlines the
+   * operators' number fast paths, which V8 inlines by itself; the output differs, so a host's
+   * compile cache keys on the target.
+   */
+  target?: Target;
 }
 
 export function contentIdOf(source: string): string {
@@ -62,7 +68,7 @@ export function compile(source: string, path = '<string>', opts: CompileOptions 
   const manifest: Manifest = { contentId: contentIdOf(source), path, imports: [], exports: [], functions: [], definitions: [] };
   const hasErrors = all.some(d => d.severity === 'error');
   if (hasErrors && !opts.force) return { js: '', script: '', map: '', diagnostics: all, manifest, ast };
-  const gen = generate(ast, sc, opts.moduleName ?? '__main__', { repl: !!opts.repl });
+  const gen = generate(ast, sc, opts.moduleName ?? '__main__', { repl: !!opts.repl, target: opts.target });
   manifest.imports = gen.imports;
   manifest.exports = gen.exports;
   manifest.functions = gen.functions;
@@ -87,4 +93,5 @@ export function compile(source: string, path = '<string>', opts: CompileOptions 
 export { parse } from './parser.js';
 export { analyze } from './scope.js';
 export type { Diagnostic } from './diagnostics.js';
+export type { Target } from './codegen.js';
 export { formatDiagnostic, LineMap } from './diagnostics.js';

@@ -57,6 +57,16 @@ function argError(fname: string, kind: 'missing' | 'toomany', detail: string): n
   exceptions.raiseError('TypeError', `${fname}() ${detail}`);
 }
 
+/**
+ * The number of positional arguments a call gave (code compiled for QuickJS): `declared`, plus
+ * the extra ones its trailing sentinel parameters caught (the last one given counts).
+ */
+function argsGiven(declared: number, ...extra: unknown[]): number {
+  let n = extra.length;
+  while (n > 0 && extra[n - 1] === undefined) n--;
+  return declared + n;
+}
+
 /** Binds the arguments of a function with *args / keyword-only / **kwargs parameters. */
 function bindArgs(f: any, argv: unknown[]): unknown[] {
   const spec = f.spec as { args: string[]; defaults: unknown[]; vararg: boolean; kwonly: string[]; kwdefaults: unknown[]; kwarg: boolean; posonly: number };
@@ -287,7 +297,9 @@ export const rt = {
   fmt, str, repr, ELLIPSIS: builtins.ELLIPSIS,
   // calls and objects
   call: objects.call, callKw: objects.callKw, callAttr, callAttrKw, kwSpread, invoke: objects.invoke,
-  fn, fnx, bindArgs, argError, KwArgs: objects.KwArgs,
+  fn, fnx, bindArgs, argError, argsGiven, KwArgs: objects.KwArgs,
+  // what code compiled for QuickJS tests inline (hoisted: a global lookup per use costs there)
+  isInt: Number.isInteger, isArray: Array.isArray,
   getattr: objects.getattr, attrLoad, setattr: setattrFast, delattr: objects.delattr, methodOrValue: objects.methodOrValue,
   makeClass: objects.makeClass, superOf: builtins.superOf, EventDecl: objects.EventDecl,
   // exceptions

@@ -1,9 +1,8 @@
 // The main host: runs compiled XLang modules in this V8 isolate. It resolves and loads
 // modules (with a content-addressed compile cache on disk), wires stdout/stdin/sleep into the
 // core runtime, and turns uncaught exceptions into Python-style tracebacks of .x frames.
-import { readFileSync, writeFileSync, mkdirSync, renameSync, existsSync, statSync, writeSync, readSync } from 'node:fs';
+import { readFileSync, existsSync, statSync, writeSync, readSync } from 'node:fs';
 import { dirname, join, resolve, isAbsolute } from 'node:path';
-import { homedir } from 'node:os';
 import { createRequire } from 'node:module';
 import { Script } from 'node:vm';
 import { rt, builtinNames, objects, exceptions, repr, str, containers } from '../core/index.js';
@@ -12,19 +11,14 @@ import { makeOpen } from './files.js';
 import type { Diagnostic } from '../../compiler/diagnostics.js';
 import type { CompileResult, Manifest } from '../../compiler/index.js';
 import type { Linker } from './serializer.js';
+import { cacheGet, cachePut, cacheKey, compilerBuildId, defaultCacheDir } from './compile-cache.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
 const require = createRequire(import.meta.url);
-const COMPILER_VERSION = '0.1.0';
-/** Compiled output depends on the compiler's own code: its files' identity joins the cache key. */
-const COMPILER_BUILD = (() => {
-  const dir = resolve(dirname(new URL(import.meta.url).pathname), '../../compiler');
-  try {
-    return ['codegen.js', 'scope.js', 'lexer.js', 'parser.js', 'index.js']
-      .map(f => { try { const st = statSync(join(dir, f)); return `${st.size}:${st.mtimeMs}`; } catch { return '-'; } }).join(',');
-  } catch { return 'unknown'; }
-})();
+/** The compiler this host loads (next to this file: dist/compiler, or compiler/ when run from source). */
+const COMPILER_DIR = resolve(dirname(new URL(import.meta.url).pathname), '../../compiler');
+const COMPILER_EXT = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 
 /** A compile error surfaced while loading a module (the CLI prints its diagnostics). */
 export class CompileError extends Error {
@@ -160,11 +154,6 @@ export interface HostOptions {
   stdout?: (text: string) => void;
 }
 
-function defaultCacheDir(): string {
-  const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
-  return join(base, 'xlang', 'modules');
-}
-
 let compilerMod: typeof import('../../compiler/index.js') | null = null;
 /** The compiler is loaded only when a module is not in the cache (it costs start-up time). */
 function compiler(): typeof import('../../compiler/index.js') {
@@ -224,17 +213,13 @@ export class MainHost {
 
   /** Compiles (or fetches from the cache) and evaluates a module function. */
   private load(path: string, source: string, moduleName: string): { fn: any; loaded: Loaded; artifact: Artifact } {
-    // The cache key is a fast 128-bit hash (node:crypto alone costs ~5 ms of start-up); an entry
-    // stores its source and compiler build, and is used only when both match exactly.
-    const key = `${COMPILER_VERSION}\0${COMPILER_BUILD}\0${moduleName}\0`;
-    const id = fastHash(key + source);
-    let entry = this.cacheGet(id);
-    if (entry && (entry.source !== source || entry.key !== key)) entry = null;
+    const key = cacheKey(compilerBuildId(COMPILER_DIR, COMPILER_EXT), moduleName, 'v8');
+    let entry = cacheGet(this.cacheDir, key, source);
     if (!entry) {
-      const res: CompileResult = compiler().compile(source, path, { moduleName });
+      const res: CompileResult = compiler().compile(source, path, { moduleName, target: 'v8' });
       if (res.diagnostics.some(d => d.severity === 'error')) throw new CompileError(path, source, res.diagnostics);
       entry = { script: res.script, map: res.map, manifest: res.manifest, source, key };
-      this.cachePut(id, entry);
+      cachePut(this.cacheDir, entry);
     }
     const artifact: Artifact = { id: entry.manifest.contentId, path, moduleName, source, script: entry.script, map: entry.map, manifest: entry.manifest };
     this.artifacts.set(artifact.id, artifact);
@@ -312,21 +297,6 @@ export class MainHost {
     inst = { m, factories };
     this.instances.set(artId, inst);
     return inst;
-  }
-
-  private cacheGet(id: string): { script: string; map: string; manifest: Manifest; source: string; key: string } | null {
-    if (!this.cacheDir) return null;
-    try { return JSON.parse(readFileSync(join(this.cacheDir, id + '.json'), 'utf8')); } catch { return null; }
-  }
-
-  private cachePut(id: string, entry: object): void {
-    if (!this.cacheDir) return;
-    try {
-      mkdirSync(this.cacheDir, { recursive: true });
-      const tmp = join(this.cacheDir, `${id}.${process.pid}.tmp`);
-      writeFileSync(tmp, JSON.stringify(entry));
-      renameSync(tmp, join(this.cacheDir, id + '.json'));
-    } catch { /* the cache is an optimisation: an unwritable cache directory only costs time */ }
   }
 
   /** Runs a source file as __main__. */
@@ -559,19 +529,6 @@ export class MainHost {
 /** Whether a debugger (inspector) is active in this process: `xlang run --inspect`, or VS Code's. */
 function debuggerAttached(): boolean {
   return (require('node:inspector') as typeof import('node:inspector')).url() !== undefined;
-}
-
-/** A fast 128-bit hash of a string (four independent 32-bit multiplicative lanes), as hex. */
-function fastHash(s: string): string {
-  let a = 0x811c9dc5, b = 0x01000193, c = 0x9e3779b9, d = 0x85ebca6b;
-  for (let i = 0; i < s.length; i++) {
-    const x = s.charCodeAt(i);
-    a = Math.imul(a ^ x, 0x01000193);
-    b = Math.imul(b ^ x, 0x5bd1e995) + i;
-    c = Math.imul(c + x, 0xcc9e2d51) ^ (c >>> 15);
-    d = Math.imul(d ^ (x << 8), 0x1b873593) ^ (d >>> 13);
-  }
-  return [a, b, c, d, s.length].map(h => (h >>> 0).toString(16).padStart(8, '0')).join('');
 }
 
 function writeAll(fd: number, text: string): void {

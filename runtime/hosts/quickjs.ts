@@ -11,15 +11,15 @@
 // on the host (with MainHost's on-disk compile cache), and evaluates their script text in the
 // sandbox. Uncaught exceptions come back as QuickJS stacks, mapped here to .x tracebacks.
 import { Worker, MessageChannel, isMainThread, parentPort, workerData, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
-import { readFileSync, writeFileSync, mkdirSync, renameSync, existsSync, statSync, writeSync, readdirSync, realpathSync } from 'node:fs';
+import { readFileSync, existsSync, statSync, writeSync, readdirSync, realpathSync } from 'node:fs';
 import type { Interface as LineReader } from 'node:readline';
 import { dirname, join, resolve, isAbsolute, posix } from 'node:path';
-import { homedir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import type { QuickJSContext, QuickJSHandle, QuickJSRuntime, QuickJSWASMModule } from 'quickjs-emscripten';
 import type { Manifest } from '../../compiler/index.js';
 import type { Outcome } from './quickjs-sandbox.js';
+import { cacheGet, cachePut, cacheKey, compilerBuildId, defaultCacheDir } from './compile-cache.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -280,68 +280,28 @@ export async function runSandboxed(path: string, source?: string, opts: SandboxO
 // ------------------------------------------------------------------------------------------------
 // The worker's side.
 
-const COMPILER_VERSION = '0.1.0';
-
-function defaultCacheDir(): string {
-  const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
-  return join(base, 'xlang', 'modules');
-}
-
-/** The compiler's build identity, as MainHost computes it (so both share cache entries). */
-let compilerBuild: string | null = null;
-function compilerBuildId(): string {
-  if (compilerBuild !== null) return compilerBuild;
-  const dir = join(DIST, 'compiler');
-  compilerBuild = ['codegen.js', 'scope.js', 'lexer.js', 'parser.js', 'index.js']
-    .map(f => { try { const st = statSync(join(dir, f)); return `${st.size}:${st.mtimeMs}`; } catch { return '-'; } }).join(',');
-  return compilerBuild;
-}
-
-/** MainHost's 128-bit cache key hash. */
-function fastHash(s: string): string {
-  let a = 0x811c9dc5, b = 0x01000193, c = 0x9e3779b9, d = 0x85ebca6b;
-  for (let i = 0; i < s.length; i++) {
-    const x = s.charCodeAt(i);
-    a = Math.imul(a ^ x, 0x01000193);
-    b = Math.imul(b ^ x, 0x5bd1e995) + i;
-    c = Math.imul(c + x, 0xcc9e2d51) ^ (c >>> 15);
-    d = Math.imul(d ^ (x << 8), 0x1b873593) ^ (d >>> 13);
-  }
-  return [a, b, c, d, s.length].map(h => (h >>> 0).toString(16).padStart(8, '0')).join('');
-}
-
 interface Compiled { script: string; map: string; manifest: Manifest }
 type CompileOutcome = { ok: true; compiled: Compiled } | { ok: false; diagnostics: string };
 
 const require = createRequire(import.meta.url);
 let compilerMod: typeof import('../../compiler/index.js') | null = null;
 
-/** Compiles (or takes from the cache) one module; compile errors come back formatted. */
+/**
+ * Compiles (or takes from the cache) one module for QuickJS; compile errors come back formatted.
+ * The 'quickjs' target inlines the operators' number fast paths (see compiler/codegen.ts), so
+ * its cache entries are apart from MainHost's.
+ */
 function compileModule(path: string, source: string, moduleName: string, cacheDir: string | null): CompileOutcome {
-  const key = `${COMPILER_VERSION}\0${compilerBuildId()}\0${moduleName}\0`;
-  const id = fastHash(key + source);
-  if (cacheDir) {
-    try {
-      const e = JSON.parse(readFileSync(join(cacheDir, id + '.json'), 'utf8'));
-      if (e && e.source === source && e.key === key && typeof e.script === 'string' && typeof e.map === 'string' && e.manifest) {
-        return { ok: true, compiled: { script: e.script, map: e.map, manifest: e.manifest } };
-      }
-    } catch { /* not cached */ }
-  }
+  const key = cacheKey(compilerBuildId(join(DIST, 'compiler')), moduleName, 'quickjs');
+  const hit = cacheGet(cacheDir, key, source);
+  if (hit) return { ok: true, compiled: { script: hit.script, map: hit.map, manifest: hit.manifest } };
   compilerMod ??= require(join(DIST, 'compiler/index.js')) as typeof import('../../compiler/index.js');
-  const res = compilerMod.compile(source, path, { moduleName });
+  const res = compilerMod.compile(source, path, { moduleName, target: 'quickjs' });
   if (res.diagnostics.some(d => d.severity === 'error')) {
     const lines = new compilerMod.LineMap(source);
     return { ok: false, diagnostics: res.diagnostics.map(d => compilerMod!.formatDiagnostic(d, path, lines) + '\n').join('') };
   }
-  if (cacheDir) {
-    try {
-      mkdirSync(cacheDir, { recursive: true });
-      const tmp = join(cacheDir, `${id}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
-      writeFileSync(tmp, JSON.stringify({ script: res.script, map: res.map, manifest: res.manifest, source, key }));
-      renameSync(tmp, join(cacheDir, id + '.json'));
-    } catch { /* an unwritable cache only costs time */ }
-  }
+  cachePut(cacheDir, { script: res.script, map: res.map, manifest: res.manifest, source, key });
   return { ok: true, compiled: { script: res.script, map: res.map, manifest: res.manifest } };
 }
 
