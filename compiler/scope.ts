@@ -96,21 +96,33 @@ export interface ScopeResult {
   diagnostics: Diagnostic[];
 }
 
-/** Levenshtein distance, capped, for "did you mean" suggestions. */
-function distance(a: string, b: string, cap: number): number {
+/** Levenshtein distance, capped (above `cap` it answers cap + 1), for "did you mean" suggestions. */
+export function editDistance(a: string, b: string, cap: number): number {
   if (Math.abs(a.length - b.length) > cap) return cap + 1;
-  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  const n = b.length;
+  if (distRows[0].length <= n) distRows = [new Int32Array(n + 1), new Int32Array(n + 1)];
+  let [prev, cur] = distRows;
+  for (let j = 0; j <= n; j++) prev[j] = j;
   for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
+    const ca = a.charCodeAt(i - 1);
+    cur[0] = i;
     let best = i;
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-      if (cur[j]! < best) best = cur[j]!;
+    for (let j = 1; j <= n; j++) {
+      const v = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (ca === b.charCodeAt(j - 1) ? 0 : 1));
+      cur[j] = v;
+      if (v < best) best = v;
     }
     if (best > cap) return cap + 1;
-    prev = cur;
+    const t = prev; prev = cur; cur = t;
   }
-  return prev[b.length]!;
+  return prev[n]!;
+}
+/** The two rows editDistance works in, reused between calls. */
+let distRows: [Int32Array, Int32Array] = [new Int32Array(64), new Int32Array(64)];
+
+/** The largest edit distance at which a name is suggested for `name`. */
+export function suggestionCap(name: string): number {
+  return name.length <= 3 ? 1 : 2;
 }
 
 export interface AnalyzeOptions {
@@ -572,10 +584,10 @@ class Analyzer {
   }
 
   private suggest(name: string, scope: Scope): string | undefined {
-    let best: string | undefined, bestD = name.length <= 3 ? 1 : 2;
+    let best: string | undefined, bestD = suggestionCap(name);
     const consider = (cand: string) => {
       if (cand === name) return;
-      const d = distance(name, cand, bestD);
+      const d = editDistance(name, cand, bestD);
       if (d <= bestD && (best === undefined || d < bestD)) { best = cand; bestD = d; }
     };
     for (let s: Scope | null = scope; s; s = s.parent) for (const k of s.symbols.keys()) consider(k);

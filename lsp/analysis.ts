@@ -9,12 +9,14 @@
 // their positions are shifted lazily (`settle`) the first time something reads them.
 //
 // Chunks are grouped into *units* of a few hundred lines, each analysed by compiler/scope.ts on
-// its own with the module-level names of the other units predeclared. A unit records the names
-// it binds at module level and the names it read from elsewhere, so an edit re-analyses its own
-// unit, and other units only when a module-level name they read appeared or disappeared. A file
-// with a star import or a module-level const (whose effects cross units) is analysed whole.
+// its own with the module-level names of the other units that it mentions predeclared. A unit
+// records the names it binds at module level and the names it read from elsewhere, so an edit
+// re-analyses its own unit, and other units only when a module-level name they read appeared or
+// disappeared. "Did you mean" suggestions, which depend on every name, are kept up to date
+// without re-analysis (`refreshSuggestions`). A file with a star import or a module-level const
+// (whose effects cross units) is analysed whole.
 import { parse } from '../compiler/parser.js';
-import { analyze, BUILTIN_NAMES, type Scope, type ScopeResult, type Sym, type Binding } from '../compiler/scope.js';
+import { analyze, editDistance, suggestionCap, BUILTIN_NAMES, type Scope, type ScopeResult, type Sym, type Binding } from '../compiler/scope.js';
 import type * as A from '../compiler/ast.js';
 import type { Diagnostic } from '../compiler/diagnostics.js';
 
@@ -36,6 +38,15 @@ export interface Chunk {
   globals: string[];
 }
 
+/** An undefined-name diagnostic and the state its "did you mean" is derived from. */
+export interface UndefinedName {
+  diag: Diagnostic;
+  name: string;
+  /** The scope it is read in (null until the end of the sync that analysed the unit). */
+  scope: Scope | null;
+  near: Nearest | null;
+}
+
 export class Unit {
   chunks: Chunk[] = [];
   scope: ScopeResult | null = null;
@@ -44,10 +55,10 @@ export class Unit {
   own = new Set<string>();
   /** Names read but not bound in this unit -> whether another unit bound them when it was analysed. */
   reads = new Map<string, boolean>();
-  hasUndefined = false;
+  /** The unit's undefined-name diagnostics (their "did you mean" depends on every module-level name). */
+  undefinedNames: UndefinedName[] = [];
   /** Star import, or a module-level const bound elsewhere too: the file must be analysed whole. */
   special = false;
-  namesVersion = -1;
 }
 
 /** FunctionDef/ClassDef by their nameRange object, Import aliases: filled when chunks are made. */
@@ -87,6 +98,28 @@ function shiftTree(o: any, dOff: number, dLine: number): void { // eslint-disabl
   }
 }
 
+const WORD = /[A-Za-z_\u0080-\uffff][\w\u0080-\uffff]*/g;
+
+/**
+ * Every identifier the lexer can find in text[from, to): each run of name characters not
+ * starting with a digit (the lexer's Name pattern), and, after a digit, every suffix of the run
+ * (a number token may end inside it: `1jabc` is 1j then abc). Words inside strings and comments
+ * come too: a superset is harmless.
+ */
+function wordsIn(text: string, from: number, to: number): Set<string> {
+  const out = new Set<string>();
+  WORD.lastIndex = from;
+  for (let m = WORD.exec(text); m && m.index < to; m = WORD.exec(text)) {
+    const w = m[0];
+    out.add(w);
+    const before = text.charCodeAt(m.index - 1);
+    if (before >= 48 && before <= 57) for (let k = 1; k < w.length; k++) out.add(w.slice(k));
+  }
+  return out;
+}
+
+const lastChunkOf = (u: Unit): Chunk => u.chunks[u.chunks.length - 1]!;
+
 /** The AST nodes directly below a node (through Params objects). */
 export function childNodes(o: any, out: A.Node[] = []): A.Node[] { // eslint-disable-line @typescript-eslint/no-explicit-any
   for (const k in o) {
@@ -120,6 +153,11 @@ function indexStmts(stmts: A.Stmt[], globals: string[]): void {
   }
 }
 
+/** A string that shares no storage with `s` (V8 makes substrings as views of their parent). */
+function ownCopy(s: string): string {
+  return s.length < 16 ? s : JSON.parse(JSON.stringify(s)) as string;
+}
+
 const ERROR_AT_END = /was never closed|unterminated triple-quoted|end of file/;
 
 export class DocModel {
@@ -128,7 +166,10 @@ export class DocModel {
   units: Unit[] = [];
   /** How many units bind each module-level name. */
   private nameCount = new Map<string, number>();
-  private namesVersion = 0;
+  /** Names that appeared or disappeared during this sync -> whether they were bound before it. */
+  private namesTouched = new Map<string, boolean>();
+  /** Units analysed during this sync (their suggestions are computed at its end). */
+  private analysedNow = new Set<Unit>();
   private totalLines = 0;
   /** The file is analysed as one unit (star import or cross-unit const). */
   private whole = false;
@@ -174,7 +215,6 @@ export class DocModel {
     const chunks = this.makeChunks(module.body, diagnostics, 0, 0, 0, 0);
     for (const u of this.units) this.forget(u);
     this.nameCount.clear();
-    this.namesVersion++;
     this.chunks = chunks;
     this.units = this.group(chunks);
   }
@@ -266,7 +306,9 @@ export class DocModel {
     const reOld = b + 1 < n ? cs[b + 1]!.start : text.length - delta;
     const reNew = reOld + delta;
     const toEnd = b + 1 >= n;
-    const region = text.slice(rs, reNew);
+    // a copy, not a slice: the tree's strings are slices of what was parsed, and a slice of the
+    // whole text would keep this version of the file alive as long as the chunk lives
+    const region = ownCopy(text.slice(rs, reNew));
     if (!toEnd && /\\(\r\n|\r|\n)$/.test(region)) return false;
     this.stats.regionParses++;
     const { module, diagnostics } = parse(region, this.path);
@@ -301,9 +343,18 @@ export class DocModel {
   private forget(u: Unit): void {
     for (const name of u.own) {
       const c = (this.nameCount.get(name) ?? 0) - 1;
-      if (c <= 0) { this.nameCount.delete(name); this.namesVersion++; } else this.nameCount.set(name, c);
+      if (c <= 0) {
+        this.nameCount.delete(name);
+        if (!this.namesTouched.has(name)) this.namesTouched.set(name, true);
+      } else this.nameCount.set(name, c);
     }
     u.own = new Set();
+  }
+
+  private count(name: string): void {
+    const c = this.nameCount.get(name) ?? 0;
+    if (c === 0 && !this.namesTouched.has(name)) this.namesTouched.set(name, false);
+    this.nameCount.set(name, c + 1);
   }
 
   // --- analysis -----------------------------------------------------------------------------
@@ -325,8 +376,15 @@ export class DocModel {
     this.stats.unitAnalyses++;
     this.generation++;
     this.settleUnit(u);
+    // other units' module-level names, predeclared: only those the unit's text mentions (every
+    // name the analysis looks up or binds is written there), not every name in the file
+    const next = this.chunks[this.chunks.indexOf(lastChunkOf(u)) + 1];
+    const words = wordsIn(this.text, u.chunks[0]!.start, next ? next.start : this.text.length);
     const pre: string[] = [];
-    for (const [name, c] of this.nameCount) if (c - (u.own.has(name) ? 1 : 0) > 0) pre.push(name);
+    for (const name of words) {
+      const c = this.nameCount.get(name);
+      if (c !== undefined && c - (u.own.has(name) ? 1 : 0) > 0) pre.push(name);
+    }
     const first = u.chunks[0]!, lastC = u.chunks[u.chunks.length - 1]!;
     const body = u.chunks.flatMap(c => c.stmts);
     const end = lastC.stmts.length ? lastC.stmts[lastC.stmts.length - 1]!.end : lastC.start;
@@ -337,12 +395,9 @@ export class DocModel {
     const own = new Set<string>();
     for (const sym of sc.module.symbols.values()) if (sym.defs.length > 0) own.add(sym.name);
     for (const c of u.chunks) for (const g of c.globals) own.add(g);
+    // count the new names before dropping the old ones, so a name the unit keeps never looks gone
+    for (const name of own) this.count(name);
     this.forget(u);
-    for (const name of own) {
-      const c = this.nameCount.get(name) ?? 0;
-      if (c === 0) this.namesVersion++;
-      this.nameCount.set(name, c + 1);
-    }
     u.own = own;
     // names read from elsewhere
     const reads = new Map<string, boolean>();
@@ -356,7 +411,12 @@ export class DocModel {
     };
     for (const [node, b] of sc.bindings) note(b, (node as A.Name).id);
     u.reads = reads;
-    u.hasUndefined = sc.diagnostics.some(d => d.code === 'undefined-name');
+    u.undefinedNames = [];
+    for (const d of sc.diagnostics) {
+      if (d.code !== 'undefined-name') continue;
+      const name = /'([^']*)'/.exec(d.message)?.[1];
+      if (name !== undefined) u.undefinedNames.push({ diag: d, name, scope: null, near: null });
+    }
     let hasConst = false;
     for (const sym of sc.module.symbols.values()) if (sym.isConst && sym.defs.length) { hasConst = true; break; }
     u.special = sc.module.hasStarImport || hasConst;
@@ -368,23 +428,71 @@ export class DocModel {
     }
     u.scope = sc;
     u.dirty = false;
-    u.namesVersion = this.namesVersion;
-    // keep a "did you mean" only when it is the one nearest name (units see names in another order)
-    for (const d of sc.diagnostics) {
-      if (d.code !== 'undefined-name' || d.suggestion === undefined) continue;
-      const at = this.scopeAt(d.start);
-      const name = /'([^']*)'/.exec(d.message)?.[1];
-      const sure = at && name ? uniqueSuggestion(name, at.scope) : undefined;
-      if (sure === undefined) delete d.suggestion; else d.suggestion = sure;
-    }
+    this.analysedNow.add(u);
   }
 
+  /**
+   * Whether the unit's analysis is out of date: a name it reads from elsewhere appeared or
+   * disappeared. (A new name elsewhere changes no resolution in a unit that does not read it;
+   * its only effect, on "did you mean" suggestions, is handled by `refreshSuggestions`.)
+   */
   private needsReanalysis(u: Unit): boolean {
     for (const [name, was] of u.reads) {
       const now = (this.nameCount.get(name) ?? 0) - (u.own.has(name) ? 1 : 0) > 0;
       if (now !== was) return true;
     }
-    return u.hasUndefined && u.namesVersion !== this.namesVersion;
+    return false;
+  }
+
+  /**
+   * "Did you mean" for undefined names, against the module-level names of the whole file as they
+   * are after this sync. In units analysed now it is computed afresh. Elsewhere each undefined
+   * name keeps the set of its nearest candidates, and only names that appeared or disappeared
+   * (net, over the sync) within that distance update it; it is recomputed only when the set
+   * empties. (Renaming one of many similar names must not cost a scan of every name for each
+   * undefined name in the file.)
+   */
+  private refreshSuggestions(): void {
+    const changed: string[] = [];
+    for (const [name, was] of this.namesTouched) if (this.nameCount.has(name) !== was) changed.push(name);
+    this.namesTouched.clear();
+    for (const u of this.units) {
+      if (!u.undefinedNames.length) continue;
+      const fresh = this.analysedNow.has(u);
+      if (!fresh && !changed.length) continue;
+      for (const e of u.undefinedNames) {
+        if (fresh || !e.scope || !e.near) {
+          this.settleUnit(u);
+          e.scope = this.scopeAt(e.diag.start)?.scope ?? null;
+          e.near = e.scope ? nearestNames(e.name, e.scope, this.nameCount.keys()) : null;
+        } else if (!this.updateNearest(e, changed)) {
+          e.near = nearestNames(e.name, e.scope, this.nameCount.keys());
+        }
+        const sure = e.near ? uniqueOf(e.near) : undefined;
+        if (sure === undefined) delete e.diag.suggestion; else e.diag.suggestion = sure;
+      }
+    }
+    this.analysedNow.clear();
+  }
+
+  /** Applies module-level names that appeared or disappeared to a nearest set; false when it must be recomputed. */
+  private updateNearest(e: UndefinedName, changed: string[]): boolean {
+    const near = e.near!, cap = suggestionCap(e.name);
+    for (const c of changed) {
+      if (c === e.name) continue;
+      const lim = Math.min(cap, near.dist);
+      const d = editDistance(e.name, c, lim);
+      if (d > lim) continue;
+      // a builtin or a name of an enclosing function is a candidate whatever the module binds
+      if (BUILTIN_NAMES.has(c) || boundOutsideModule(c, e.scope!)) continue;
+      if (this.nameCount.has(c)) {
+        if (d < near.dist) { near.dist = d; near.names = new Set([c]); } else near.names.add(c);
+      } else {
+        near.names.delete(c);
+        if (near.names.size === 0) return false;
+      }
+    }
+    return true;
   }
 
   private analyzeDirty(): void {
@@ -404,6 +512,7 @@ export class DocModel {
     } else if (this.whole && !this.units.some(u => u.special)) {
       this.whole = false;
     }
+    this.refreshSuggestions();
   }
 
   // --- results ------------------------------------------------------------------------------
@@ -573,35 +682,46 @@ export class DocModel {
   }
 }
 
-/** Levenshtein distance, giving up above `cap`. */
-export function editDistance(a: string, b: string, cap: number): number {
-  if (Math.abs(a.length - b.length) > cap) return cap + 1;
-  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    let best = i;
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-      if (cur[j]! < best) best = cur[j]!;
-    }
-    if (best > cap) return cap + 1;
-    prev = cur;
+/** The candidates nearest to an undefined name: `dist` is their edit distance (cap + 1 when none is near). */
+export interface Nearest { dist: number; names: Set<string> }
+
+/**
+ * The names nearest to `name` among the names the compiler considers (the enclosing scopes,
+ * then builtins). `moduleNames`, when given, stands for the module scope's names (the scope's own
+ * module symbols may be out of date: the unit was analysed before other units changed).
+ */
+export function nearestNames(name: string, scope: Scope, moduleNames?: Iterable<string>): Nearest {
+  const cap = suggestionCap(name);
+  const near: Nearest = { dist: cap + 1, names: new Set() };
+  const consider = (cand: string) => {
+    if (cand === name) return;
+    const d = editDistance(name, cand, Math.min(cap, near.dist));
+    if (d < near.dist) { near.dist = d; near.names = new Set([cand]); } else if (d === near.dist && d <= cap) near.names.add(cand);
+  };
+  for (let s: Scope | null = scope; s; s = s.parent) {
+    if (s.kind === 'module' && moduleNames) for (const k of moduleNames) consider(k);
+    else for (const k of s.symbols.keys()) consider(k);
   }
-  return prev[b.length]!;
+  for (const k of BUILTIN_NAMES) consider(k);
+  return near;
+}
+
+/** The suggestion: the nearest name when it is the only one at its distance (the compiler takes the first it meets). */
+function uniqueOf(near: Nearest): string | undefined {
+  if (near.names.size !== 1) return undefined;
+  for (const n of near.names) return n;
+  return undefined;
 }
 
 /** The one name nearest to `name` among the names the compiler considers, or undefined when several tie. */
-export function uniqueSuggestion(name: string, scope: Scope): string | undefined {
-  const cap = name.length <= 3 ? 1 : 2;
-  let best: string | undefined, bestD = cap + 1, ties = 0;
-  const consider = (cand: string) => {
-    if (cand === name || cand === best) return;
-    const d = editDistance(name, cand, Math.min(cap, bestD));
-    if (d < bestD) { best = cand; bestD = d; ties = 0; } else if (d === bestD && d <= cap) ties++;
-  };
-  for (let s: Scope | null = scope; s; s = s.parent) for (const k of s.symbols.keys()) consider(k);
-  for (const k of BUILTIN_NAMES) consider(k);
-  return best !== undefined && ties === 0 ? best : undefined;
+export function uniqueSuggestion(name: string, scope: Scope, moduleNames?: Iterable<string>): string | undefined {
+  return uniqueOf(nearestNames(name, scope, moduleNames));
+}
+
+/** Whether a scope enclosing `scope`, other than the module, binds `name`. */
+function boundOutsideModule(name: string, scope: Scope): boolean {
+  for (let s: Scope | null = scope; s && s.kind !== 'module'; s = s.parent) if (s.symbols.has(name)) return true;
+  return false;
 }
 
 /** A def site worth reporting (namespace roots are reported through their Name reference). */

@@ -5,8 +5,8 @@
 // Every handler is guarded: a request on a document that fails to analyse logs the error to the
 // client and answers null or an empty result; the server itself never goes down.
 import {
-  createConnection, TextDocuments, TextDocumentSyncKind, DiagnosticSeverity, CompletionItemKind, SymbolKind,
-  CodeActionKind, FoldingRangeKind, ResponseError, ErrorCodes, MarkupKind, InsertTextFormat,
+  createConnection, TextDocuments, TextDocumentSyncKind, DiagnosticSeverity, SymbolKind,
+  CodeActionKind, FoldingRangeKind, ResponseError, ErrorCodes, MarkupKind,
   type Connection, type Diagnostic as LspDiagnostic, type CompletionItem, type Hover, type SignatureHelp, type Location,
   type DocumentSymbol, type SymbolInformation, type FoldingRange, type SemanticTokens, type CodeAction, type WorkspaceEdit,
   type TextEdit, type Range as LspRange, type InitializeResult, type TextDocumentContentChangeEvent, type SignatureInformation,
@@ -15,13 +15,17 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import type * as A from '../compiler/ast.js';
 import type { Binding, Scope } from '../compiler/scope.js';
 import { DocModel, defOfNameRange, isModuleImportAlias } from './analysis.js';
-import { BUILTINS, KEYWORDS, STDLIB, builtinDoc, isClassLike, type DocEntry } from './docs.js';
-import { Workspace, nameRangeOf, pathToUri, uriToPath, walk, type Member, type Site, type Target } from './workspace.js';
+import { KEYWORDS, STDLIB, builtinDoc, isClassLike, type DocEntry } from './docs.js';
+import { Workspace, nameRangeOf, pathToUri, uriToPath, walk, type Site, type Target } from './workspace.js';
+import { completionsAt } from './complete.js';
 
 export const TOKEN_TYPES = ['namespace', 'class', 'function', 'method', 'parameter', 'variable', 'property'];
 export const TOKEN_MODIFIERS = ['declaration', 'readonly', 'defaultLibrary'];
 const TT = Object.fromEntries(TOKEN_TYPES.map((t, i) => [t, i])) as Record<string, number>;
 const MOD_DECL = 1, MOD_READONLY = 2, MOD_LIB = 4;
+
+/** XLANG_LSP_TRACE=1: the time and memory of each diagnostics run, on stderr (which clients show as the server's log). */
+const TRACE = !!process.env.XLANG_LSP_TRACE;
 
 const IDENT = /^[A-Za-z_\u0080-\uffff][\w\u0080-\uffff]*$/;
 const PY_KEYWORDS = new Set(KEYWORDS.filter(k => !['this', 'namespace', 'const', 'var', 'deferred'].includes(k)));
@@ -148,8 +152,12 @@ class Server {
     const model = this.ws.modelForUri(uri);
     if (!doc || !model) return;
     let diagnostics: LspDiagnostic[] = [];
+    const t0 = TRACE ? performance.now() : 0;
+    const stats0 = TRACE ? { ...model.stats } : null;
+    let t1 = 0;
     try {
       model.sync();
+      if (TRACE) t1 = performance.now();
       diagnostics = model.diagnostics().map(d => {
         const x: LspDiagnostic = {
           range: { start: { line: d.line, character: d.col }, end: { line: d.endLine, character: d.endCol } },
@@ -168,6 +176,12 @@ class Server {
       return;
     }
     void this.connection.sendDiagnostics({ uri, version: doc.version, diagnostics });
+    if (TRACE && stats0) {
+      const t2 = performance.now(), m = process.memoryUsage(), st = model.stats;
+      process.stderr.write(`xlang lsp: v${doc.version} sync ${(t1 - t0).toFixed(1)} ms (${st.regionParses - stats0.regionParses} region parses, ` +
+        `${st.fullParses - stats0.fullParses} full, ${st.unitAnalyses - stats0.unitAnalyses} unit analyses), diagnostics ${(t2 - t1).toFixed(1)} ms; ` +
+        `heap ${(m.heapUsed / 2 ** 20).toFixed(0)}/${(m.heapTotal / 2 ** 20).toFixed(0)} MiB, rss ${(m.rss / 2 ** 20).toFixed(0)} MiB\n`);
+    }
   }
 
   /** The synced model and the offset of a position in it. */
@@ -356,81 +370,7 @@ class Server {
 
   private completion(uri: string, pos: { line: number; character: number }): CompletionItem[] {
     const at = this.at(uri, pos);
-    if (!at) return [];
-    const { model, doc, offset } = at;
-    const lineStart = doc.offsetAt({ line: pos.line, character: 0 });
-    const prefix = doc.getText().slice(lineStart, offset);
-    if (inCommentOrString(prefix)) return [];
-    const ws = this.ws;
-    // import a.b.|  /  from a.|
-    let m = /^\s*(?:import\s+(?:[\w.]+\s*(?:as\s+\w+\s*)?,\s*)*|from\s+)(\.*)([\w.]*)$/.exec(prefix);
-    if (m && !/\bimport\s+.*\bas\s+\w*$/.test(prefix)) {
-      const parts = m[2]!.split('.');
-      parts.pop();
-      if (m[1]) return []; // relative package paths: nothing certain to offer
-      return ws.listModules(parts, model.path).map(x => ({ label: x.name, kind: CompletionItemKind.Module, detail: x.kind === 'stdlib' ? 'stdlib module' : x.kind }));
-    }
-    // from m import a, |
-    m = /^\s*from\s+(\.*)([\w.]*)\s+import\s+(?:\(?\s*(?:\w+\s*(?:as\s+\w+\s*)?,\s*)*)(\w*)$/.exec(prefix);
-    if (m) {
-      const mod = ws.resolveModule(m[2]!, model.path, m[1]!.length);
-      if (!mod) return [];
-      return ws.membersOf({ t: 'module', mod }).map(x => memberItem(x));
-    }
-    // obj.attr|
-    m = /([A-Za-z_][\w]*(?:\s*\.\s*[A-Za-z_][\w]*)*)\s*\.\s*(\w*)$/.exec(prefix);
-    if (m) {
-      const before = prefix.slice(0, prefix.length - m[0].length);
-      if (/[\w)\]}'"]\s*$/.test(before) && !/\b(?:return|in|not|and|or|if|else|yield|import|from|is|lambda|await)\s*$/.test(before)) return [];
-      const chain = m[1]!.split('.').map(s => s.trim());
-      const sc = model.scopeAt(offset);
-      if (!sc) return [];
-      const base = ws.resolveChain(model, chain, sc.scope);
-      if (!base) return [];
-      return ws.membersOf(base).map(x => memberItem(x));
-    }
-    if (/(?:^|[^\w.])\d+\.?$/.test(prefix) || /\bdef\s+\w*$|\bclass\s+\w*$/.test(prefix)) return [];
-    return this.scopeCompletions(model, offset);
-  }
-
-  private scopeCompletions(model: DocModel, offset: number): CompletionItem[] {
-    const items = new Map<string, CompletionItem>();
-    const add = (label: string, kind: CompletionItemKind, detail?: string, sortText?: string) => {
-      if (items.has(label)) return;
-      const it: CompletionItem = { label, kind };
-      if (detail) it.detail = detail;
-      if (sortText) it.sortText = sortText;
-      items.set(label, it);
-    };
-    const at = model.scopeAt(offset);
-    if (at) {
-      let s: Scope | null = at.scope, first = true;
-      while (s) {
-        if (s.kind === 'class' && !first) { s = s.parent; continue; }
-        if (s.kind !== 'module') {
-          for (const sym of s.symbols.values()) {
-            if (sym.bindings.size === 1 && sym.bindings.has('annotation') && s.kind !== 'class') continue;
-            add(sym.name, kindOfBindings(sym.bindings, s.kind === 'class'), undefined, '0');
-          }
-        }
-        first = false;
-        s = s.parent;
-      }
-      // XLang: inside a method, `this` and the class's members by their bare names
-      for (let f: Scope | null = at.scope; f; f = f.parent) {
-        if (f.kind === 'function' && f.methodOf) {
-          add('this', CompletionItemKind.Variable, 'the instance', '0');
-          for (const name of f.methodOf.members) add(name, CompletionItemKind.Field, 'member', '0');
-          break;
-        }
-        if (f.kind === 'class' || f.kind === 'module') break;
-      }
-    }
-    for (const [name, kinds] of model.moduleKinds()) add(name, kindOfBindings(kinds, false), undefined, '1');
-    for (const e of BUILTINS.values()) add(e.name, e.kind === 'class' ? CompletionItemKind.Class : e.kind === 'constant' ? CompletionItemKind.Constant : CompletionItemKind.Function, e.sig, '2');
-    for (const name of ['Exception', 'ValueError', 'TypeError', 'KeyError', 'IndexError', 'RuntimeError', 'StopIteration', 'ZeroDivisionError', 'AttributeError', 'NotImplementedError']) add(name, CompletionItemKind.Class, 'exception', '2');
-    for (const k of KEYWORDS) add(k, CompletionItemKind.Keyword, undefined, '3');
-    return [...items.values()];
+    return at ? completionsAt(this.ws, at.model, at.offset) : [];
   }
 
   // --- signature help -------------------------------------------------------------------------
@@ -706,23 +646,6 @@ function sigOfEntry(e: DocEntry): { label: string; params: string[]; doc: string
   return { label: e.sig, params, doc: e.doc || null };
 }
 
-/** Whether a line prefix ends inside a comment or a string literal (single-line heuristics). */
-function inCommentOrString(prefix: string): boolean {
-  let quote = '';
-  for (let i = 0; i < prefix.length; i++) {
-    const ch = prefix[i]!;
-    if (quote) {
-      if (ch === '\\') { i++; continue; }
-      if (prefix.startsWith(quote, i)) { i += quote.length - 1; quote = ''; }
-      continue;
-    }
-    if (ch === '#') return true;
-    if (ch === '"' || ch === "'") quote = prefix.startsWith(ch.repeat(3), i) ? ch.repeat(3) : ch;
-    if (quote.length === 3) i += 2;
-  }
-  return quote !== '';
-}
-
 /**
  * The call whose argument list holds `offset`, read from the text (the line being typed usually
  * does not parse): the callee's dotted name, the index of the argument, and its keyword if any.
@@ -760,26 +683,6 @@ export function openCallBefore(text: string, offset: number): { chain: string[];
   const arg = text.slice(argStart, offset);
   const kw = /^\s*([A-Za-z_]\w*)\s*=(?!=)/.exec(arg);
   return { chain, argIndex: commas, keyword: kw ? kw[1]! : null };
-}
-
-function kindOfBindings(b: Set<string>, inClass: boolean): CompletionItemKind {
-  if (b.has('class')) return CompletionItemKind.Class;
-  if (b.has('def')) return inClass ? CompletionItemKind.Method : CompletionItemKind.Function;
-  if (b.has('import')) return CompletionItemKind.Module;
-  if (b.has('const') || b.has('const-decl')) return CompletionItemKind.Constant;
-  if (b.has('namespace')) return CompletionItemKind.Module;
-  return inClass ? CompletionItemKind.Field : CompletionItemKind.Variable;
-}
-
-function memberItem(m: Member): CompletionItem {
-  const kind = {
-    function: CompletionItemKind.Function, method: CompletionItemKind.Method, class: CompletionItemKind.Class,
-    variable: CompletionItemKind.Variable, module: CompletionItemKind.Module, property: CompletionItemKind.Property,
-    constant: CompletionItemKind.Constant, field: CompletionItemKind.Field,
-  }[m.kind];
-  const it: CompletionItem = { label: m.name, kind, insertTextFormat: InsertTextFormat.PlainText };
-  if (m.detail) it.detail = m.detail;
-  return it;
 }
 
 /** Hierarchical symbols: classes with their methods and members, functions with nested defs. */

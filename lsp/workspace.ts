@@ -245,6 +245,8 @@ export class Workspace {
         if (s.kind === 'module') return this.moduleName(file, name);
         return this.userTarget(file, sym, false);
       }
+      // a unit predeclares only the other units' names it mentions
+      if (s.kind === 'module' && file.hasModuleName(name)) return this.moduleName(file, name);
       first = false;
       s = s.parent;
     }

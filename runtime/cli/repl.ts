@@ -1,28 +1,33 @@
 // `xlang repl`: an interactive session. Names persist between inputs, a block continues until
-// an empty line (as in Python), history is kept across sessions, and Tab completes names and
-// attributes from the live objects of the session. Errors print exactly as `xlang run` prints
-// them. The session talks to an Evaluator, so binding it to a remote cluster (with Cantor)
-// replaces the evaluator, not the REPL.
+// an empty line (as in Python), history is kept across sessions, and Tab completes from the
+// language service (lsp/session.ts: keywords, names bound in earlier inputs or in the block being
+// typed, builtins, members of modules, imported or not, and of classes and instances) merged
+// with the live objects of the session, which are authoritative for the attributes of an object
+// that exists. Errors print exactly as `xlang run` prints them. The session talks to an
+// Evaluator, so binding it to a remote cluster (with Cantor) replaces the evaluator, not the REPL:
+// the language service reads the inputs' source here, and only live completion asks the evaluator.
 import { createInterface, type Interface } from 'node:readline';
 import { readFileSync, appendFileSync, mkdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { homedir } from 'node:os';
 import type { Diagnostic } from '../../compiler/diagnostics.js';
+import type { SessionAnalysis, SessionCompletion } from '../../lsp/session.js';
 
 /** What the REPL needs from whatever runs the code (this process now; a cluster later). */
 export interface Evaluator {
   /** Runs one complete input; throws what `xlang run` would report. */
   run(source: string): void;
-  /** Completions for the identifier or dotted path at the end of `prefix`. */
-  complete(prefix: string): string[];
+  /**
+   * Completions from live objects for the identifier or dotted path at the end of `prefix` (full
+   * replacements of it: `math.sqrt` for `math.sq`); null when the object before the last dot
+   * does not exist in the session. May answer later (a remote session).
+   */
+  complete(prefix: string): string[] | null | Promise<string[] | null>;
   /** Text of an error thrown by run(), and the exit status when it ends the session (SystemExit). */
   describe(e: unknown): { text: string; exit: number | null };
   flush(): void;
   close(): void;
 }
-
-const KEYWORDS = ('False None True and as assert break class const continue def del elif else except finally for from ' +
-  'global if import in is lambda namespace nonlocal not or pass raise return this try var while with yield').split(' ');
 
 /** A local evaluator: a main host with a persistent __main__. */
 export async function localEvaluator(): Promise<Evaluator> {
@@ -48,7 +53,7 @@ export async function localEvaluator(): Promise<Evaluator> {
       const word = m ? m[1]! : '';
       const dot = word.lastIndexOf('.');
       if (dot < 0) {
-        const names = [...host.replNames(), ...Object.keys(core.builtinNames), ...KEYWORDS];
+        const names = [...host.replNames(), ...Object.keys(core.builtinNames)];
         return [...new Set(names)].filter(n => n.startsWith(word)).sort();
       }
       const path = word.slice(0, dot).split('.');
@@ -56,10 +61,10 @@ export async function localEvaluator(): Promise<Evaluator> {
       try {
         const mod: any = host.replMain();
         let o: any = mod['$' + path[0]] ?? core.builtinNames[path[0]!];
-        if (o === undefined) return [];
+        if (o === undefined) return null;
         for (const p of path.slice(1)) o = core.objects.getattr(o, p);
         return attrs(o).filter(a => a.startsWith(last) && (last.startsWith('_') || !a.startsWith('_'))).sort().map(a => word.slice(0, dot + 1) + a);
-      } catch { return []; }
+      } catch { return null; }
     },
     describe(e) {
       if (e instanceof CompileError) {
@@ -94,6 +99,50 @@ function historyFile(): string {
   return join(base, 'xlang', 'repl_history');
 }
 
+/**
+ * Tab completion: the language service over the session's inputs (loaded on first use), merged
+ * with the evaluator's live objects. After `import`/`from m import` only the language service
+ * answers (module paths and members, whether imported yet or not); for `obj.attr` the live
+ * object answers when it exists, else the analysis; for a bare name both do.
+ */
+export class Completer {
+  private session: SessionAnalysis | null = null;
+  private readonly inputs: string[] = [];
+  private failed = false;
+
+  constructor(private readonly ev: Evaluator, private readonly dir: string = process.cwd()) {}
+
+  /** Records an input that was read (and parsed): later completions see what it binds. */
+  add(source: string): void {
+    this.inputs.push(source);
+    this.session?.add(source);
+  }
+
+  /** Loads the language service (a few tens of milliseconds), so the first Tab does not wait for it. */
+  async load(): Promise<SessionAnalysis | null> {
+    if (this.session || this.failed) return this.session;
+    try {
+      const { SessionAnalysis: S } = await import('../../lsp/session.js');
+      this.session ??= new S(this.dir, this.inputs);
+    } catch { this.failed = true; }
+    return this.session;
+  }
+
+  /** Completions for the end of `line`, given the earlier lines of the input being typed: [replacements, the word they replace]. */
+  async complete(line: string, earlier: string[] = []): Promise<[string[], string]> {
+    const word = /([A-Za-z_][\w.]*)$/.exec(line)?.[1] ?? '';
+    let analysed: SessionCompletion | null = null;
+    try { analysed = (await this.load())?.complete([...earlier, line].join('\n')) ?? null; } catch { analysed = null; }
+    const context = analysed?.context ?? 'scope';
+    if (context === 'none') return [[], word];
+    if (context === 'module' || context === 'import') return [analysed!.items, word];
+    let live: string[] | null = null;
+    try { live = await this.ev.complete(line); } catch { live = null; }
+    if (context === 'attribute' && live !== null) return [live, word];
+    return [[...new Set([...(analysed?.items ?? []), ...(live ?? [])])].sort(), word];
+  }
+}
+
 /** Runs the interactive loop on stdin/stdout; resolves with the exit status. */
 export async function repl(evaluator?: Evaluator): Promise<number> {
   const ev = evaluator ?? await localEvaluator();
@@ -102,18 +151,18 @@ export async function repl(evaluator?: Evaluator): Promise<number> {
   const hist = historyFile();
   let history: string[] = [];
   try { history = readFileSync(hist, 'utf8').split('\n').filter(Boolean).map(l => JSON.parse(l) as string).reverse().slice(0, 1000); } catch { /* no history yet */ }
+  const completer = new Completer(ev);
+  let buf: string[] = [];
   const rl: Interface = createInterface({
     input: process.stdin, output: process.stdout, terminal: tty, history, historySize: 1000,
     removeHistoryDuplicates: true, prompt: '>>> ',
-    completer: (line: string) => {
-      const items = ev.complete(line);
-      const m = /([A-Za-z_][\w.]*)$/.exec(line);
-      return [items, m ? m[1]! : ''];
+    completer: (line: string, done: (err: null, result: [string[], string]) => void) => {
+      completer.complete(line, buf).then(r => done(null, r), () => done(null, [[], '']));
     },
   });
+  if (tty) void completer.load();
   if (tty) process.stdout.write(`XLang 0.1.0 on Node ${process.versions.node}. Type exit() or press Ctrl-D to leave.\n`);
   const prompt = () => { if (tty) rl.prompt(); };
-  let buf: string[] = [];
   let status = 0;
   const remember = (text: string) => {
     try { mkdirSync(dirname(hist), { recursive: true }); appendFileSync(hist, JSON.stringify(text) + '\n'); } catch { /* history is a convenience */ }
@@ -129,6 +178,7 @@ export async function repl(evaluator?: Evaluator): Promise<number> {
       rl.setPrompt('>>> ');
       if (text.trim()) {
         remember(text);
+        if (!parse(text, '<stdin>').diagnostics.some(d => d.severity === 'error')) completer.add(text);
         try {
           ev.run(text);
           ev.flush();

@@ -1,5 +1,5 @@
 // `xlang repl` as a user drives it: piped input, a pseudo-terminal (script(1)) when present,
-// history across sessions, and completion from the live session.
+// history across sessions, and completion from the language service and the live session.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { mkdtempSync, rmSync, readFileSync, existsSync } from 'node:fs';
 import { join, dirname } from 'node:path';
@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { spawn } from 'node:child_process';
 import { run } from '../helpers.js';
-import { localEvaluator, needsMore } from '../../dist/runtime/cli/repl.js';
+import { localEvaluator, needsMore, Completer } from '../../dist/runtime/cli/repl.js';
 import { parse } from '../../dist/compiler/index.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -65,8 +65,44 @@ describe('xlang repl', () => {
       expect(ev.complete('print(math.sq')).toEqual(['math.sqrt']);
       expect(ev.complete('value.app')).toEqual(['value.append']);
       expect(ev.complete('b.open')).toEqual(['b.open_lid']);
-      expect(ev.complete('whi')).toContain('while');
-      expect(ev.complete('nosuch.x')).toEqual([]);
+      expect(ev.complete('nosuch.x')).toBeNull(); // no such object: the language service answers alone
+    } finally { ev.close(); }
+  });
+
+  it('completes from the language service, merged with the live session', async () => {
+    const ev = await localEvaluator();
+    const c = new Completer(ev, dir);
+    const names = async (line: string, earlier: string[] = []) => (await c.complete(line, earlier))[0];
+    const input = (s: string) => { ev.run(s); c.add(s); };
+    try {
+      // a stdlib module's members before it is imported; module names after `import`
+      expect(await names('from math import sq')).toEqual(['sqrt']);
+      expect(await names('import js')).toEqual(['json']);
+      expect(await names('import math; math.fl')).toEqual(['math.floor']);
+      // keywords are the language service's (the live session knows only values)
+      expect(ev.complete('whi')).not.toContain('while');
+      expect(await names('whi')).toEqual(['while']);
+      // names bound by earlier inputs, and in the block being typed (a parameter is no live value)
+      input('class Box:\n    def open_lid(self):\n        self.lid_open = True\n');
+      input('b = Box()');
+      expect(await names('Bo')).toEqual(['Box']);
+      expect(await names('    al', ['def f(alpha):'])).toEqual(['all', 'alpha']);
+      expect(await names('        self.li', ['class Jar:', '    def __init__(self):', '        self.lid = 1', '    def m(self):'])).toEqual(['self.lid']);
+      // an object that exists answers for its own attributes, set however they were
+      input('setattr(b, "dynamic_attr", 1)');
+      expect(await names('b.dyn')).toEqual(['b.dynamic_attr']);
+      expect(await names('b.op')).toEqual(['b.open_lid']);
+      // one that does not yet: the analysis of the inputs answers
+      c.add('later = Box()');
+      expect(await names('later.op')).toEqual(['later.open_lid']);
+      // inputs read one after another, between completions
+      c.add('aa_one = 1');
+      c.add('aa_two = 2');
+      expect(await names('aa_')).toEqual(['aa_one', 'aa_two']);
+      expect(await names('aa_t')).toEqual(['aa_two']);
+      // nothing inside a string or a comment
+      expect(await names('print("wh')).toEqual([]);
+      expect(await names('x = 1  # wh')).toEqual([]);
     } finally { ev.close(); }
   });
 
@@ -94,6 +130,8 @@ describe('xlang repl', () => {
     };
     try {
       const steps: [string, string][] = [['', '>>> '], ['longname_value = 41\r', '>>> '], ['longname_v', 'longname_v'], ['\t', 'alue'], [' + 1\r', '42'],
+        // a member of a module not imported yet: only the language service knows it
+        ['from math import isq', 'isq'], ['\t', 'rt'], ['\r', '>>> '], ['isqrt(17)\r', '4'],
         ['for i in range(2):\r', '... '], ['    print(i)\r', '... '], ['\r', '>>> ']];
       for (const [keys, expect_] of steps) {
         const from = out.length;

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { DocModel, type LspDiag } from '../../lsp/analysis.js';
 import { parse } from '../../compiler/parser.js';
 import { analyze } from '../../compiler/scope.js';
+import { rng } from './random.js';
 
 const corpusDir = join(import.meta.dirname, '..', 'conformance');
 
@@ -43,21 +44,14 @@ function shape(stmts: object[]): string[] {
   return out;
 }
 const sorted = (ds: LspDiag[]) => ds.map(key).sort();
-
-/** Seeded PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = seed;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Each diagnostic with its "did you mean", sorted. */
+const withSuggestions = (ds: LspDiag[]) => ds.map(d => `${key(d)} -> ${d.suggestion ?? '-'}`).sort();
 
 const SNIPPETS = ['x', 'foo', ' ', '\n', '\n    ', ':', '(', ')', '[', ']', '"', "'''", 'def g(a):\n    return a\n', 'class K:\n    pass\n',
   'if y:\n', '    ', '\t', '.', ',', '=', '+ 1', 'import math\n', 'global q\n', 'undefined_thing', 'print', 'prnt(1)\n', 'const C = 1\n',
-  'from os import *\n', 'else:\n', '\\\n', '#', 'lambda z: z', '${', 'return', 'yield 1\n', '@dec\n', 'nonlocal w\n'];
+  'from os import *\n', 'else:\n', '\\\n', '#', 'lambda z: z', '${', 'return', 'yield 1\n', '@dec\n', 'nonlocal w\n',
+  // numbers that end inside a run of name characters, and non-ASCII names
+  '2j', '0x1f', '1e5', '1_0', 'ñame', 'fo\u00e9'];
 
 /** A random edit: [start, end, text] in the current text. */
 export function randomEdit(r: () => number, text: string): [number, number, string] {
@@ -102,12 +96,69 @@ describe('incremental document model', () => {
           // a suggestion the server keeps is the one the compiler makes (ties are dropped)
           const ref = new Map(reference(text).map(d => [key(d), d.suggestion]));
           for (const d of m.diagnostics()) if (d.suggestion !== undefined) expect(d.suggestion).toBe(ref.get(key(d)));
+          // and the one a model built from this text makes (suggestions are updated incrementally)
+          expect(withSuggestions(m.diagnostics())).toEqual(withSuggestions(new DocModel('f.x', text).diagnostics()));
         }
       }
       expect(shape(m.body())).toEqual(shape(parse(text, 'f.x').module.body));
       expect(m.stats.regionParses).toBeGreaterThan(m.stats.fullParses);
     });
   }
+
+  const WORDS = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 'hotel', 'india', 'juliet'];
+  it('re-analyses only the edited unit, and keeps suggestions right as similar names come and go', () => {
+    // many similar module-level names across many units, some of them undefined where they are used
+    const parts: string[] = [];
+    for (let i = 0; i < 200; i++) {
+      parts.push(`def helper_${i}(values, scale=2):\n    total = 0\n    for v in values:\n        total += v * scale\n    return total\n`,
+        `data_${i} = helper_${i}([1, 2, 3]) + helper_${(i * 7) % 200}([4])\nprint(data_${i})\n`);
+      // and names with no near neighbour, whose suggestion is unique once they are respelled
+      if (i % 20 === 0) parts.push(`def ${WORDS[i / 20]}(x):\n    return x\n\nuse_${i} = ${WORDS[i / 20]}(1)\n`);
+    }
+    let text = parts.join('\n');
+    const m = new DocModel('f.x', text);
+    expect(m.units.length).toBeGreaterThan(5);
+    const edit = (s: number, e: number, ins: string) => { text = text.slice(0, s) + ins + text.slice(e); m.edit(s, e, ins); m.sync(); };
+    const check = () => {
+      const got = m.diagnostics();
+      expect(sorted(got)).toEqual(sorted(reference(text)));
+      expect(withSuggestions(got)).toEqual(withSuggestions(new DocModel('f.x', text).diagnostics()));
+      const ref = new Map(reference(text).map(d => [key(d), d.suggestion]));
+      for (const d of got) if (d.suggestion !== undefined) expect(d.suggestion).toBe(ref.get(key(d)));
+    };
+    const r = rng(11);
+    for (let step = 0; step < 60; step++) {
+      const i = Math.floor(r() * 200);
+      const roll = r();
+      if (roll < 0.4) {
+        // rename a definition (its users now read an undefined name), or rename it back
+        const name = r() < 0.5 ? `helper_${i}` : WORDS[i % WORDS.length]!;
+        const at = text.search(new RegExp(`^def ${name[0]}x?${name.slice(1)}\\(`, 'm'));
+        const renamed = text.startsWith(`def ${name[0]}x`, at);
+        if (renamed) edit(at + 5, at + 6, ''); else edit(at + 5, at + 5, 'x');
+      } else if (roll < 0.6) {
+        // a name near a (possibly undefined) name appears, in some other unit
+        const at = text.indexOf(`data_${i} =`);
+        edit(at, at, `${WORDS[Math.floor(r() * WORDS.length)]}s = 1\n`);
+      } else if (roll < 0.8) {
+        // such a name disappears, or moves further away
+        const found = /^[a-z]+s = 1\n/m.exec(text);
+        if (found) {
+          const at = found.index;
+          if (r() < 0.5) edit(at, at + found[0].length, ''); else edit(at + found[0].indexOf('s ='), at + found[0].indexOf('s ='), 'ss');
+        }
+      } else {
+        // typing in a body: binds no new module-level name
+        const at = text.indexOf('    total = 0', text.indexOf(`helper_${i}(values`));
+        const before = m.stats.unitAnalyses;
+        edit(at + 13, at + 13, ' + 1');
+        expect(m.stats.unitAnalyses - before).toBe(1);
+      }
+      check();
+    }
+    expect(m.diagnostics().some(d => d.code === 'undefined-name')).toBe(true);
+    expect(m.diagnostics().some(d => d.suggestion !== undefined)).toBe(true);
+  });
 
   it('keeps "did you mean" suggestions', () => {
     const m = new DocModel('f.x', 'def helper():\n    return 1\n\nx = 1\nprint(helpr())\n');

@@ -17,6 +17,7 @@ import {
 } from 'vscode-languageserver-protocol/node';
 import { parse } from '../../compiler/parser.js';
 import { analyze } from '../../compiler/scope.js';
+import { rng } from './random.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const cli = join(root, 'dist', 'runtime', 'cli', 'main.js');
@@ -371,17 +372,6 @@ describe('xlang lsp --stdio', () => {
     expect(r === null || (r as (Location | LocationLink)[]).length === 0).toBe(true);
   });
 });
-
-/** Seeded PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = seed;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SNIPPETS = ['x', 'foo', ' ', '\n', '\n    ', ':', '(', ')', '[', ']', '"', "'''", 'def g(a):\n    return a\n', 'class K:\n    pass\n',
   'if y:\n', '    ', '.', ',', '=', '+ 1', 'import math\n', 'global q\n', 'prnt(1)\n', 'self.', 'math.', 'lambda z: z', '${', 'return'];
