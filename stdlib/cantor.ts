@@ -1,11 +1,10 @@
-// The cantor module: XLang's door to the Cantor runtime. This stop binds it to the local node
-// (runtime/cantor/node.ts), opened on first use in the data directory; the remote binding
-// (`--connect`) will implement the same Backend over the network.
+// The cantor module: XLang's door to the Cantor runtime. Every operation is one call of the
+// node's service table (runtime/cantor/services.ts) through a *binding*: the local node opened
+// on first use in the data directory, or, under `--connect` (XLANG_CONNECT), a node reached
+// over the network (runtime/cantor/client.ts). Switching is a change of binding only.
 //
 // Spellings: Python-style names (kv.get, Queue.pop...) plus the C++ XLang / CantorAI ones
 // where those examples name an API (cantor.KV() with Set/Get/Delete, logV).
-import { appendFileSync, mkdirSync, renameSync, statSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
 import type { StdlibContext } from './context.js';
 import { raiseError } from '../runtime/core/exceptions.js';
 import { makeClass, nativeMethod, kwMap, invoke, KwArgs, typeOf } from '../runtime/core/objects.js';
@@ -15,17 +14,15 @@ import { repr, str } from '../runtime/core/repr.js';
 import { LocalNode, defaultDataDir } from '../runtime/cantor/node.js';
 import { ConfigError } from '../runtime/cantor/identity.js';
 import { StoreError } from '../runtime/cantor/store.js';
-import { parseRequirement, satisfies, explainUnmet, ResourceExprError } from '../runtime/cantor/expr.js';
+import { callService, ServiceError } from '../runtime/cantor/services.js';
+import { parseRequirement, satisfies, ResourceExprError } from '../runtime/cantor/expr.js';
 import { isMainThread } from 'node:worker_threads';
 import { serializerModule, localTasks } from '../runtime/hosts/main.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
-const TENANT = 'default';
-const LOG_MAX_BYTES = 10 << 20;
-const LOG_KEEP = 3;
-
 let node: LocalNode | null = null;
+let remote: import('../runtime/cantor/client.js').SyncClient | null = null;
 
 /** The local node, opened on first use (so scripts that never touch cantor create nothing). */
 function local(): LocalNode {
@@ -39,11 +36,26 @@ function local(): LocalNode {
   return node;
 }
 
-/** Runs a store call, turning its errors into the Python exceptions they name. */
-function store<T>(f: (n: LocalNode) => T): T {
+/** Python exceptions a node may name in an error; anything else arrives as RuntimeError. */
+const KNOWN = new Set(['KeyError', 'ValueError', 'TypeError', 'PermissionError', 'ConnectionError', 'TimeoutError', 'OSError', 'RuntimeError', 'IndexError']);
+
+/** One service call through the current binding; errors become the Python exceptions they name. */
+function call(method: string, args: unknown[]): any {
+  const addr = process.env.XLANG_CONNECT;
+  if (addr) {
+    if (!remote) {
+      const { SyncClient } = require('../runtime/cantor/client.js') as typeof import('../runtime/cantor/client.js');
+      remote = SyncClient.fromEnvironment(addr);
+    }
+    const r = remote.call(method, args);
+    if (r.ok) return r.value;
+    raiseError(KNOWN.has(r.type) ? r.type : 'RuntimeError', r.message);
+  }
   const n = local();
-  try { return f(n); } catch (e) {
-    if (e instanceof StoreError) raiseError(e.kind, e.message);
+  try {
+    return callService(n, method, args, { tenant: 'default', roles: ['admin'] });
+  } catch (e) {
+    if (e instanceof ServiceError) raiseError(e.type, e.message);
     throw e;
   }
 }
@@ -85,18 +97,18 @@ export function create(_ctx: StdlibContext): Record<string, unknown> {
   const kvGet = function (this: any, ...args: unknown[]) {
     const { pos, kw } = kwMap(args);
     const key = strArg(pos[0], 'a kv key');
-    const b = store(n => n.store.kvGet(TENANT, key));
-    return b === undefined ? (pos[1] ?? kw.get('default') ?? null) : dec(b);
+    const b = call('kv.get', [key]);
+    return b === null ? (pos[1] ?? kw.get('default') ?? null) : dec(b);
   };
   (kvGet as any).kw = true;
-  const kvSet = function (this: any, k: unknown, v: unknown) { const key = strArg(k, 'a kv key'); const b = enc(v); store(n => n.store.kvSet(TENANT, key, b)); return null; };
-  const kvDelete = function (this: any, k: unknown) { const key = strArg(k, 'a kv key'); return store(n => n.store.kvDelete(TENANT, key)); };
-  const kvKeys = function (this: any, prefix?: unknown) { const p = prefix === undefined || prefix === null ? '' : strArg(prefix, 'a key prefix'); return (store(n => n.store.kvKeys(TENANT, p))); };
-  const kvHas = function (this: any, k: unknown) { const key = strArg(k, 'a kv key'); return store(n => n.store.kvGet(TENANT, key)) !== undefined; };
+  const kvSet = function (this: any, k: unknown, v: unknown) { const key = strArg(k, 'a kv key'); call('kv.set', [key, enc(v)]); return null; };
+  const kvDelete = function (this: any, k: unknown) { const key = strArg(k, 'a kv key'); return call('kv.delete', [key]); };
+  const kvKeys = function (this: any, prefix?: unknown) { const p = prefix === undefined || prefix === null ? '' : strArg(prefix, 'a key prefix'); return call('kv.keys', [p]); };
+  const kvHas = function (this: any, k: unknown) { const key = strArg(k, 'a kv key'); return call('kv.has', [key]); };
   const kvSetMany = function (this: any, d: unknown) {
     if (!(d instanceof PyDict)) raiseError('TypeError', 'set_many() takes a dict of key -> value');
     const rows = [...d.table.entries()].map(([k, v]) => [strArg(k, 'a kv key'), enc(v)] as const);
-    store(n => n.store.batch(() => { for (const [k, b] of rows) n.store.kvSet(TENANT, k, b); }));
+    call('kv.setMany', [rows]);
     return null;
   };
   for (const [name, f] of Object.entries({ get: kvGet, set: kvSet, delete: kvDelete, keys: kvKeys, has: kvHas, set_many: kvSetMany })) {
@@ -108,28 +120,17 @@ export function create(_ctx: StdlibContext): Record<string, unknown> {
 
   // --- objects ----------------------------------------------------------------------------
   const Objects = cls('Objects');
-  const objectRef = (id: unknown): { owner: string; n: number } => {
-    const s = strArg(id, 'an object id');
-    const m = s.match(/^(.+)\/(\d+)$/);
-    if (!m) raiseError('ValueError', `'${s}' is not an object id (ids look like <nodeId>/<number>)`);
-    const owner = m[1]!;
-    if (owner !== local().nodeId) raiseError('ConnectionError', `object ${s} lives on node ${owner}, which this node is not connected to`);
-    return { owner, n: Number(m[2]) };
-  };
-  nativeMethod(Objects.prototype, 'put', (v: unknown) => { const b = enc(v); return store(n => `${n.nodeId}/${n.store.objPut(TENANT, b)}`); });
+  nativeMethod(Objects.prototype, 'put', (v: unknown) => call('obj.put', [enc(v)]));
   nativeMethod(Objects.prototype, 'get', (id: unknown) => {
-    const { n: num } = objectRef(id);
-    const row = store(n => n.store.objGet(TENANT, num));
-    if (!row) raiseError('KeyError', `no object ${String(id)}`);
-    return dec(row.value);
+    const b = call('obj.get', [strArg(id, 'an object id')]);
+    if (b === null) raiseError('KeyError', `no object ${String(id)}`);
+    return dec(b);
   });
   nativeMethod(Objects.prototype, 'update', (id: unknown, v: unknown) => {
-    const { n: num } = objectRef(id);
-    const b = enc(v);
-    if (!store(n => n.store.objUpdate(TENANT, num, b))) raiseError('KeyError', `no object ${String(id)}`);
+    if (!call('obj.update', [strArg(id, 'an object id'), enc(v)])) raiseError('KeyError', `no object ${String(id)}`);
     return null;
   });
-  nativeMethod(Objects.prototype, 'delete', (id: unknown) => { const { n: num } = objectRef(id); return store(n => n.store.objDelete(TENANT, num)); });
+  nativeMethod(Objects.prototype, 'delete', (id: unknown) => call('obj.delete', [strArg(id, 'an object id')]));
 
   // --- queues -----------------------------------------------------------------------------
   const subscribers = new Map<string, unknown[]>();
@@ -140,7 +141,7 @@ export function create(_ctx: StdlibContext): Record<string, unknown> {
     const name = strArg(pos[0], 'a queue name');
     const max = pos[1] ?? kw.get('max_size') ?? 0;
     if (typeof max !== 'number' || !Number.isInteger(max) || max < 0) raiseError('ValueError', `max_size must be a whole number >= 0, not ${repr(max)}`);
-    store(n => n.store.queueCreate(TENANT, name, max));
+    call('q.create', [name, max]);
     const q = new (Queue as any).Inst();
     Object.defineProperty(q, '__qname', { value: name });
     return q;
@@ -151,7 +152,7 @@ export function create(_ctx: StdlibContext): Record<string, unknown> {
     const name = qname(this);
     const b = enc(pos[0]);
     const timeout = msArg(pos[1] ?? kw.get('timeout_ms') ?? 0, 'timeout_ms');
-    const ok = waitFor(() => (store(n => n.store.queuePush(TENANT, name, b)) ? true : undefined), timeout);
+    const ok = waitFor(() => (call('q.push', [name, b]) ? true : undefined), timeout);
     if (!ok) raiseError('TimeoutError', `queue '${name}' is full`);
     for (const fn of subscribers.get(name) ?? []) invoke(fn, undefined, [pos[0]]);
     return null;
@@ -161,16 +162,16 @@ export function create(_ctx: StdlibContext): Record<string, unknown> {
     const { pos, kw } = kwMap(args);
     const name = qname(this);
     const timeout = msArg(pos[0] ?? kw.get('timeout_ms') ?? null, 'timeout_ms');
-    const b = waitFor(() => store(n => n.store.queuePop(TENANT, name)), timeout);
+    const b = waitFor(() => call('q.pop', [name]) ?? undefined, timeout);
     if (b === undefined) raiseError('TimeoutError', `queue '${name}' stayed empty for ${timeout} ms`);
     return dec(b);
   };
   (pop as any).kw = true;
   nativeMethod(Queue.prototype, 'push', push);
   nativeMethod(Queue.prototype, 'pop', pop);
-  nativeMethod(Queue.prototype, 'size', function (this: any) { const name = qname(this); return store(n => n.store.queueSize(TENANT, name)); });
-  nativeMethod(Queue.prototype, '__len__', function (this: any) { const name = qname(this); return store(n => n.store.queueSize(TENANT, name)); });
-  nativeMethod(Queue.prototype, 'delete', function (this: any) { const name = qname(this); subscribers.delete(name); return store(n => n.store.queueDelete(TENANT, name)); });
+  nativeMethod(Queue.prototype, 'size', function (this: any) { return call('q.size', [qname(this)]); });
+  nativeMethod(Queue.prototype, '__len__', function (this: any) { return call('q.size', [qname(this)]); });
+  nativeMethod(Queue.prototype, 'delete', function (this: any) { const name = qname(this); subscribers.delete(name); return call('q.delete', [name]); });
   nativeMethod(Queue.prototype, 'subscribe', function (this: any, fn: unknown) {
     if (!(typeof fn === 'function' || (fn !== null && typeof fn === 'object' && typeof (fn as any).$__call__ === 'function'))) raiseError('TypeError', 'subscribe() takes a function of one argument (the pushed value)');
     const name = qname(this);
@@ -185,21 +186,21 @@ export function create(_ctx: StdlibContext): Record<string, unknown> {
   const gGet = function (this: any, ...args: unknown[]) {
     const { pos, kw } = kwMap(args);
     const name = strArg(pos[0], 'a global name');
-    const g = store(n => n.store.globalGet(TENANT, name));
-    return g === undefined ? (pos[1] ?? kw.get('default') ?? null) : dec(g.value);
+    const g = call('g.get', [name]);
+    return g === null ? (pos[1] ?? kw.get('default') ?? null) : dec(g.value);
   };
   (gGet as any).kw = true;
   nativeMethod(Globals.prototype, 'get', gGet);
   nativeMethod(Globals.prototype, 'set', (name: unknown, v: unknown) => {
     const key = strArg(name, 'a global name');
     const b = enc(v);
-    store(n => n.store.globalSet(TENANT, key, b));
+    call('g.set', [key, b]);
     for (const fn of watchers.get(key) ?? []) invoke(fn, undefined, [key, v]);
     return null;
   });
-  nativeMethod(Globals.prototype, 'version', (name: unknown) => { const key = strArg(name, 'a global name'); return store(n => n.store.globalGet(TENANT, key))?.version ?? 0; });
-  nativeMethod(Globals.prototype, 'delete', (name: unknown) => { const key = strArg(name, 'a global name'); return store(n => n.store.globalDelete(TENANT, key)); });
-  nativeMethod(Globals.prototype, 'names', () => (store(n => n.store.globalNames(TENANT)).map(g => g.name)));
+  nativeMethod(Globals.prototype, 'version', (name: unknown) => { const key = strArg(name, 'a global name'); return call('g.get', [key])?.version ?? 0; });
+  nativeMethod(Globals.prototype, 'delete', (name: unknown) => { const key = strArg(name, 'a global name'); return call('g.delete', [key]); });
+  nativeMethod(Globals.prototype, 'names', () => call('g.names', []));
   nativeMethod(Globals.prototype, 'subscribe', (name: unknown, fn: unknown) => {
     const key = strArg(name, 'a global name');
     if (!(typeof fn === 'function' || (fn !== null && typeof fn === 'object' && typeof (fn as any).$__call__ === 'function'))) raiseError('TypeError', 'subscribe() takes a function of two arguments (name, value)');
@@ -218,18 +219,7 @@ export function create(_ctx: StdlibContext): Record<string, unknown> {
     if (v !== null && typeof v === 'object') return PyDict.fromEntries(Object.entries(v).map(([k, x]) => [k, toPy(x)]));
     return v;
   };
-  const log = (level: string, parts: unknown[]) => {
-    const dir = join(local().dataDir, 'logs');
-    const file = join(dir, 'node.log');
-    mkdirSync(dir, { recursive: true });
-    if (existsSync(file) && statSync(file).size > LOG_MAX_BYTES) {
-      for (let i = LOG_KEEP - 1; i >= 1; i--) if (existsSync(`${file}.${i}`)) renameSync(`${file}.${i}`, `${file}.${i + 1}`);
-      renameSync(file, `${file}.1`);
-    }
-    const msg = parts.map(p => str(p)).join(' ');
-    appendFileSync(file, JSON.stringify({ t: new Date().toISOString(), level, node: local().nodeId, msg }) + '\n');
-    return null;
-  };
+  const log = (level: string, parts: unknown[]) => call('log.write', [level, parts.map(p => str(p)).join(' ')]);
 
   /**
    * cantor.pool(resources="GPU >= 1", priority=1, retries=3, max_task_num=...): a task pool
@@ -240,6 +230,7 @@ export function create(_ctx: StdlibContext): Record<string, unknown> {
    */
   const pool = (...args: unknown[]) => {
     if (!isMainThread) raiseError('RuntimeError', 'a task cannot start tasks yet');
+    if (process.env.XLANG_CONNECT) raiseError('RuntimeError', 'cantor.pool() runs tasks on this machine; sending tasks to a connected node is not available yet');
     const { pos, kw } = kwMap(args);
     if (pos.length > 0) raiseError('TypeError', 'cantor.pool() takes keyword arguments only (resources=, priority=, retries=, max_task_num=)');
     for (const k of kw.keys()) if (!['resources', 'priority', 'retries', 'max_task_num'].includes(k)) raiseError('TypeError', `cantor.pool() got an unexpected keyword argument '${k}'`);
@@ -265,14 +256,14 @@ export function create(_ctx: StdlibContext): Record<string, unknown> {
     kv: kvDefault,
     objects: new (Objects as any).Inst(),
     globals: new (Globals as any).Inst(),
-    node_id: () => local().nodeId,
-    data_dir: () => local().dataDir,
-    resources: () => toPy(local().ledger.snapshot()),
-    /** Whether this node's free resources satisfy a requirement such as "GPU >= 1 && zone == 'edge'". */
-    satisfies: (text: unknown) => satisfies(requirement(text), local().ledger.resources(true)),
-    /** Why this node's capacity cannot satisfy a requirement (an empty list when it can). */
-    unmet: (text: unknown) => (explainUnmet(requirement(text), local().ledger.resources(false))),
-    queues: () => (store(n => n.store.queueNames(TENANT))),
+    node_id: () => call('node.id', []),
+    data_dir: () => (process.env.XLANG_CONNECT ? null : local().dataDir),
+    resources: () => toPy(call('node.resources', [])),
+    /** Whether the node's free resources satisfy a requirement such as "GPU >= 1 && zone == 'edge'". */
+    satisfies: (text: unknown) => call('res.satisfies', [strArg(text, 'a resource expression')]),
+    /** Why the node's capacity cannot satisfy a requirement (an empty list when it can). */
+    unmet: (text: unknown) => call('res.unmet', [strArg(text, 'a resource expression')]),
+    queues: () => call('q.names', []),
     log: (level: unknown, ...parts: unknown[]) => log(strArg(level, 'a log level'), parts),
     logV: (...parts: unknown[]) => log('verbose', parts),
   };

@@ -9,6 +9,7 @@ import type { PrivateKey } from '@libp2p/interface';
 import { loadOrCreateIdentity } from './identity.js';
 import { Store } from './store.js';
 import { Ledger } from './ledger.js';
+import { NodeLog } from './logs.js';
 
 /** Where the local node keeps its data: XLANG_DATA_DIR, else .xlang/ in the working directory. */
 export function defaultDataDir(): string {
@@ -19,12 +20,18 @@ export class LocalNode {
   readonly nodeId: string;
   readonly store: Store;
   readonly ledger: Ledger;
+  private nodeLog: NodeLog | null = null;
 
   constructor(readonly dataDir: string, opts: { resources?: string; identity?: PrivateKey } = {}) {
     const key = opts.identity ?? loadOrCreateIdentity(dataDir);
     this.nodeId = peerIdFromPrivateKey(key).toString();
     this.store = new Store(dataDir);
     this.ledger = new Ledger(this.nodeId, { spec: opts.resources ?? process.env.XLANG_RESOURCES ?? '' });
+  }
+
+  /** The node's log (logs/node.log), created on first write. */
+  get log(): NodeLog {
+    return (this.nodeLog ??= new NodeLog(this.dataDir, this.nodeId));
   }
 
   close(): void { this.store.close(); }
