@@ -10,6 +10,7 @@ import { loadOrCreateIdentity } from './identity.js';
 import { Store } from './store.js';
 import { Ledger } from './ledger.js';
 import { NodeLog } from './logs.js';
+import { Metrics } from './metrics.js';
 
 /** Where the local node keeps its data: XLANG_DATA_DIR, else .xlang/ in the working directory. */
 export function defaultDataDir(): string {
@@ -18,13 +19,16 @@ export function defaultDataDir(): string {
 
 export class LocalNode {
   readonly nodeId: string;
+  /** The node's libp2p key: its id, and what signs the capability tokens it issues. */
+  readonly identity: PrivateKey;
   readonly store: Store;
   readonly ledger: Ledger;
   private nodeLog: NodeLog | null = null;
+  private nodeMetrics: Metrics | null = null;
 
   constructor(readonly dataDir: string, opts: { resources?: string; identity?: PrivateKey } = {}) {
-    const key = opts.identity ?? loadOrCreateIdentity(dataDir);
-    this.nodeId = peerIdFromPrivateKey(key).toString();
+    this.identity = opts.identity ?? loadOrCreateIdentity(dataDir);
+    this.nodeId = peerIdFromPrivateKey(this.identity).toString();
     this.store = new Store(dataDir);
     this.ledger = new Ledger(this.nodeId, { spec: opts.resources ?? process.env.XLANG_RESOURCES ?? '' });
   }
@@ -32,6 +36,11 @@ export class LocalNode {
   /** The node's log (logs/node.log), created on first write. */
   get log(): NodeLog {
     return (this.nodeLog ??= new NodeLog(this.dataDir, this.nodeId));
+  }
+
+  /** The node's metrics (in memory: counters start again when the node restarts). */
+  get metrics(): Metrics {
+    return (this.nodeMetrics ??= new Metrics('cantor_', () => this.ledger.quantities.GPU ?? 0));
   }
 
   close(): void { this.store.close(); }

@@ -8,6 +8,10 @@
 import type { LocalNode } from './node.js';
 import { StoreError } from './store.js';
 import { parseRequirement, satisfies, explainUnmet, ResourceExprError } from './expr.js';
+import { MetricsError } from './metrics.js';
+
+/** Longest one blocking pop (`q.popWait`, served by a daemon) waits before answering "nothing yet". */
+export const MAX_POP_WAIT_MS = 20_000;
 
 export type Role = 'read' | 'submit' | 'admin';
 
@@ -45,6 +49,12 @@ const objectNumber = (node: LocalNode, v: unknown): number => {
   if (!m) throw new ServiceError('ValueError', `'${s}' is not an object id (ids look like <nodeId>/<number>)`);
   if (m[1] !== node.nodeId) throw new ServiceError('ConnectionError', `object ${s} lives on node ${m[1]}, which this node is not connected to`);
   return Number(m[2]);
+};
+
+const tenantLabels = (t: string, labels: unknown): unknown => {
+  if (t === 'default') return labels;
+  if (labels !== undefined && labels !== null && (typeof labels !== 'object' || Array.isArray(labels))) return labels; // metrics.ts reports it
+  return { ...(labels as object | null), tenant: t };
 };
 
 export const METHODS: Record<string, Method> = {
@@ -85,6 +95,14 @@ export const METHODS: Record<string, Method> = {
   'g.delete': { role: 'submit', f: (n, t, [name]) => n.store.globalDelete(t, str(name, 'a global name')) },
   'g.names': { role: 'read', f: (n, t) => n.store.globalNames(t).map(g => g.name) },
 
+  // user metrics; a tenant other than the default one is a label of every series it writes
+  'metrics.inc': { role: 'submit', f: (n, t, [name, amount, labels, help]) => n.metrics.inc(name, amount ?? 1, tenantLabels(t, labels), help) },
+  'metrics.set': { role: 'submit', f: (n, t, [name, value, labels, help]) => n.metrics.set(name, value, tenantLabels(t, labels), help) },
+  'metrics.add': { role: 'submit', f: (n, t, [name, delta, labels, help]) => n.metrics.add(name, delta, tenantLabels(t, labels), help) },
+  'metrics.observe': { role: 'submit', f: (n, t, [name, value, labels, buckets, help]) => n.metrics.observe(name, value, tenantLabels(t, labels), buckets, help) },
+  'metrics.read': { role: 'read', f: (n, _t, [name]) => n.metrics.read(name == null ? undefined : str(name, 'a metric name')) },
+  'metrics.text': { role: 'read', f: n => n.metrics.text() },
+
   'log.write': {
     role: 'submit',
     f: (n, t, [level, msg]) => {
@@ -116,6 +134,7 @@ export function callService(node: LocalNode, method: string, args: unknown, ctx:
     return m.f(node, ctx.tenant, args);
   } catch (e) {
     if (e instanceof StoreError) throw new ServiceError(e.kind, e.message);
+    if (e instanceof MetricsError) throw new ServiceError('ValueError', e.message);
     if (e instanceof ServiceError) throw e;
     node.log.write('error', `${method} failed: ${(e as Error).stack ?? e}`);
     throw new ServiceError('RuntimeError', `${method} failed on node ${node.nodeId}: ${(e as Error).message}`);
