@@ -9,20 +9,23 @@ import type { StdlibContext } from './context.js';
 import { raiseError } from '../runtime/core/exceptions.js';
 import { makeClass, nativeMethod, kwMap, invoke, KwArgs, typeOf } from '../runtime/core/objects.js';
 import { PyDict } from '../runtime/core/containers.js';
+import { toArray } from '../runtime/core/ops.js';
 import { getCoreHost } from '../runtime/core/builtins.js';
 import { repr, str } from '../runtime/core/repr.js';
 import { LocalNode, defaultDataDir } from '../runtime/cantor/node.js';
 import { ConfigError } from '../runtime/cantor/identity.js';
 import { StoreError } from '../runtime/cantor/store.js';
-import { callService, ServiceError } from '../runtime/cantor/services.js';
+import { callService, ServiceError, MAX_POP_WAIT_MS } from '../runtime/cantor/services.js';
 import { parseRequirement, satisfies, ResourceExprError } from '../runtime/cantor/expr.js';
 import { isMainThread } from 'node:worker_threads';
+import { createRequire } from 'node:module';
+import { toNumber, mkfloat } from '../runtime/core/numbers.js';
 import { serializerModule, localTasks } from '../runtime/hosts/main.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
+const require = createRequire(import.meta.url);
 let node: LocalNode | null = null;
-let remote: import('../runtime/cantor/client.js').SyncClient | null = null;
 
 /** The local node, opened on first use (so scripts that never touch cantor create nothing). */
 function local(): LocalNode {
@@ -39,15 +42,22 @@ function local(): LocalNode {
 /** Python exceptions a node may name in an error; anything else arrives as RuntimeError. */
 const KNOWN = new Set(['KeyError', 'ValueError', 'TypeError', 'PermissionError', 'ConnectionError', 'TimeoutError', 'OSError', 'RuntimeError', 'IndexError']);
 
+/** The client of the node named by XLANG_CONNECT (`--connect`), or null when bound to the local node. */
+function remoteClient(): import('../runtime/cantor/client.js').SyncClient | null {
+  if (!process.env.XLANG_CONNECT) return null;
+  const { connectedClient } = require('../runtime/cantor/client.js') as typeof import('../runtime/cantor/client.js');
+  try {
+    return connectedClient();
+  } catch (e) {
+    return raiseError('ConnectionError', (e as Error).message);
+  }
+}
+
 /** One service call through the current binding; errors become the Python exceptions they name. */
-function call(method: string, args: unknown[]): any {
-  const addr = process.env.XLANG_CONNECT;
-  if (addr) {
-    if (!remote) {
-      const { SyncClient } = require('../runtime/cantor/client.js') as typeof import('../runtime/cantor/client.js');
-      remote = SyncClient.fromEnvironment(addr);
-    }
-    const r = remote.call(method, args);
+function call(method: string, args: unknown[], timeoutMs?: number): any {
+  const client = remoteClient();
+  if (client) {
+    const r = client.call(method, args, timeoutMs);
     if (r.ok) return r.value;
     raiseError(KNOWN.has(r.type) ? r.type : 'RuntimeError', r.message);
   }
@@ -162,7 +172,10 @@ export function create(_ctx: StdlibContext): Record<string, unknown> {
     const { pos, kw } = kwMap(args);
     const name = qname(this);
     const timeout = msArg(pos[0] ?? kw.get('timeout_ms') ?? null, 'timeout_ms');
-    const b = waitFor(() => call('q.pop', [name]) ?? undefined, timeout);
+    // a connected node waits on our behalf (no polling over the network), in slices it bounds
+    const b = remoteClient()
+      ? waitFor(() => call('q.popWait', [name, timeout < 0 ? MAX_POP_WAIT_MS : Math.max(0, timeout)], MAX_POP_WAIT_MS + 5000) ?? undefined, timeout)
+      : waitFor(() => call('q.pop', [name]) ?? undefined, timeout);
     if (b === undefined) raiseError('TimeoutError', `queue '${name}' stayed empty for ${timeout} ms`);
     return dec(b);
   };
@@ -216,9 +229,55 @@ export function create(_ctx: StdlibContext): Record<string, unknown> {
     }
   };
   const toPy = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(toPy);
+    if (typeof v === 'number' && !Number.isInteger(v)) return v;
     if (v !== null && typeof v === 'object') return PyDict.fromEntries(Object.entries(v).map(([k, x]) => [k, toPy(x)]));
     return v;
   };
+
+  // --- metrics ----------------------------------------------------------------------------
+  /** A metric's labels: a dict of str -> str/int/bool, or None. */
+  const labelsArg = (v: unknown): Record<string, unknown> | undefined => {
+    if (v === undefined || v === null) return undefined;
+    if (!(v instanceof PyDict)) raiseError('TypeError', `labels must be a dict, not ${typeOf(v).pyName}`);
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of v.table.entries()) out[strArg(k, 'a label name')] = typeof x === 'bigint' ? String(x) : x;
+    return out;
+  };
+  const numArg = (v: unknown, what: string): number => {
+    const n = toNumber(v);
+    if (typeof v === 'boolean' || Number.isNaN(n)) raiseError('TypeError', `${what} must be an int or a float, not ${typeOf(v).pyName}`);
+    return n;
+  };
+  const metricCall = (method: string, fixed: string[]) => {
+    const f = (...args: unknown[]) => {
+      const { pos, kw } = kwMap(args);
+      const get = (i: number, k: string) => (pos.length > i ? pos[i] : kw.get(k));
+      const name = strArg(get(0, 'name'), 'a metric name');
+      const value = get(1, fixed[0]!);
+      const rest = fixed.slice(1).map((k, i) => get(i + 2, k));
+      const labels = labelsArg(rest[0]);
+      const num = value === undefined ? (method === 'metrics.inc' ? 1 : raiseError('TypeError', `${method.slice(8)}() needs a ${fixed[0]}`)) : numArg(value, `the ${fixed[0]}`);
+      if (method === 'metrics.observe') {
+        const b = rest[1];
+        const buckets = b === undefined || b === null ? null : [...(toArray(b) as unknown[])].map(x => numArg(x, 'a bucket bound'));
+        return mkfloatOrInt(call(method, [name, num, labels, buckets, rest[2] ?? null]));
+      }
+      return mkfloatOrInt(call(method, [name, num, labels, rest[1] ?? null]));
+    };
+    (f as any).kw = true;
+    return f;
+  };
+  const mkfloatOrInt = (v: unknown) => (typeof v === 'number' && !Number.isInteger(v) ? mkfloat(v) : v);
+  const Metrics = cls('Metrics');
+  const inc = metricCall('metrics.inc', ['amount', 'labels', 'help']);
+  nativeMethod(Metrics.prototype, 'inc', inc);
+  nativeMethod(Metrics.prototype, 'set', metricCall('metrics.set', ['value', 'labels', 'help']));
+  nativeMethod(Metrics.prototype, 'add', metricCall('metrics.add', ['delta', 'labels', 'help']));
+  nativeMethod(Metrics.prototype, 'observe', metricCall('metrics.observe', ['value', 'labels', 'buckets', 'help']));
+  nativeMethod(Metrics.prototype, 'get', (name?: unknown) => toPy(call('metrics.read', [name === undefined || name === null ? null : strArg(name, 'a metric name')])));
+  nativeMethod(Metrics.prototype, 'text', () => call('metrics.text', []));
+  const metrics = new (Metrics as any).Inst();
   const log = (level: string, parts: unknown[]) => call('log.write', [level, parts.map(p => str(p)).join(' ')]);
 
   /**
@@ -266,5 +325,8 @@ export function create(_ctx: StdlibContext): Record<string, unknown> {
     queues: () => call('q.names', []),
     log: (level: unknown, ...parts: unknown[]) => log(strArg(level, 'a log level'), parts),
     logV: (...parts: unknown[]) => log('verbose', parts),
+    metrics,
+    /** The C++ XLang spelling: one hit of a named counter. */
+    CantorStatHit: (name: unknown, amount?: unknown) => inc(name, amount ?? 1),
   };
 }

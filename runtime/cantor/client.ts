@@ -55,13 +55,13 @@ export class SyncClient {
     return new SyncClient(addr, cluster, token);
   }
 
-  /** Calls `method` on the node and waits for its answer. */
-  call(method: string, args: unknown[]): CallResult {
+  /** Calls `method` on the node and waits for its answer (at most `timeoutMs`, default the client's). */
+  call(method: string, args: unknown[], timeoutMs = this.timeoutMs): CallResult {
     if (this.broken) return this.broken;
     const seq = ++this.seq;
     const before = Atomics.load(this.signal, 0);
-    this.port.postMessage({ seq, method, args });
-    const deadline = Date.now() + this.timeoutMs + 10_000;
+    this.port.postMessage({ seq, method, args, timeoutMs });
+    const deadline = Date.now() + timeoutMs + 10_000;
     let seen = before;
     for (;;) {
       const m = receiveMessageOnPort(this.port);
@@ -80,21 +80,36 @@ export class SyncClient {
   }
 }
 
+let shared: { addr: string; client: SyncClient } | null = null;
+
+/**
+ * The process's client of the node XLANG_CONNECT names, created on first use. The CLI calls
+ * it as soon as it knows the address, so the client thread loads libp2p and connects while the
+ * program is being compiled (module loading alone takes most of a second on a slow machine).
+ */
+export function connectedClient(): SyncClient | null {
+  const addr = process.env.XLANG_CONNECT;
+  if (!addr) return null;
+  if (shared?.addr !== addr) shared = { addr, client: SyncClient.fromEnvironment(addr) };
+  return shared.client;
+}
+
 // --- the client thread -----------------------------------------------------------------------
 
 async function clientThread(d: ThreadData): Promise<void> {
   const { Peer, NetError, RemoteError, generateIdentity } = await import('./net.js');
   const reply = (m: object) => { d.port.postMessage(m); Atomics.add(d.signal, 0, 1); Atomics.notify(d.signal, 0); };
-  const pending: { seq: number; method: string; args: unknown[] }[] = [];
+  type Call = { seq: number; method: string; args: unknown[]; timeoutMs: number };
+  const pending: Call[] = [];
   let peerId: string | null = null;
-  d.port.on('message', (m: { seq: number; method: string; args: unknown[] }) => {
+  d.port.on('message', (m: Call) => {
     if (peerId === null) { pending.push(m); return; }
     void serve(m);
   });
   let peer: import('./net.js').Peer;
-  const serve = async (m: { seq: number; method: string; args: unknown[] }) => {
+  const serve = async (m: Call) => {
     try {
-      const value = await peer.request(peerId!, m.method, m.args, { timeoutMs: d.timeoutMs });
+      const value = await peer.request(peerId!, m.method, m.args, { timeoutMs: m.timeoutMs });
       reply({ seq: m.seq, ok: true, value });
     } catch (e) {
       if (e instanceof RemoteError) reply({ seq: m.seq, ok: false, type: e.type, message: e.message });

@@ -19,7 +19,7 @@ const { readFileSync, writeFileSync, existsSync, mkdtempSync, rmSync } = await i
 
 // Fast path for running a program: commander (about 14 ms to load) is only needed for the rest.
 const argv = inspectOption(process.argv.slice(2));
-const SUBCOMMANDS = new Set(['run', 'compile', 'check', 'help', 'repl', 'lsp']);
+const SUBCOMMANDS = new Set(['run', 'compile', 'check', 'help', 'repl', 'lsp', 'node']);
 const sandboxRun = argv[0] === 'run' ? sandboxArgs(argv.slice(1)) : null;
 if (argv.length >= 2 && argv[0] === 'run' && !argv[1]!.startsWith('-')) {
   await runFile(argv[1]!, argv.slice(2));
@@ -62,10 +62,16 @@ program.command('run')
   .option('--stack-limit <KB>', 'sandbox stack limit in KB (default 1024)', (v: string) => intOption('--stack-limit', v))
   .option('--data-dir <dir>', "the embedded Cantor node's data directory (default .xlang/ in the working directory)")
   .option('--ephemeral', 'give the embedded Cantor node a temporary data directory, removed at exit')
+  .option('--connect <addr>', "bind the program's cantor calls to the Cantor node at addr (host:port or multiaddr)")
+  .option('--token-file <file>', 'with --connect: the cluster token (else XLANG_CLUSTER_TOKEN)')
+  .option('--cap-file <file>', "with --connect: a capability token from 'xlang node token' (else XLANG_TOKEN)")
   .allowExcessArguments(true)
   .passThroughOptions()
-  .action(async (file: string, args: string[], opts: SandboxFlags & { dataDir?: string; ephemeral?: boolean }) => {
+  .action(async (file: string, args: string[], opts: SandboxFlags & ConnectFlags & { dataDir?: string; ephemeral?: boolean }) => {
     if (opts.dataDir !== undefined && opts.ephemeral) usage('--data-dir and --ephemeral exclude each other');
+    if (opts.connect !== undefined && (opts.dataDir !== undefined || opts.ephemeral)) usage('--connect uses the remote node: --data-dir and --ephemeral do not apply');
+    if (opts.connect !== undefined && opts.sandbox) usage('--sandbox programs have no Cantor access, so --connect does not apply');
+    bindConnection(opts);
     if (opts.dataDir !== undefined) process.env.XLANG_DATA_DIR = (await import('node:path')).resolve(opts.dataDir);
     if (opts.ephemeral) {
       // the node (and task workers, which inherit the environment) keep their data here
@@ -110,9 +116,11 @@ program.command('compile')
 
 program.command('repl')
   .description('an interactive session (names persist between inputs; Tab completes)')
-  .option('--connect <addr>', 'bind the session to a Cantor node (comes with the Cantor work)')
-  .action(async (opts: { connect?: string }) => {
-    if (opts.connect !== undefined) usage(`repl --connect: connecting to a cluster is not available yet (it comes with the Cantor node); run 'xlang repl' for a local session`);
+  .option('--connect <addr>', "bind the session's cantor calls to the Cantor node at addr")
+  .option('--token-file <file>', 'with --connect: the cluster token (else XLANG_CLUSTER_TOKEN)')
+  .option('--cap-file <file>', "with --connect: a capability token from 'xlang node token' (else XLANG_TOKEN)")
+  .action(async (opts: ConnectFlags) => {
+    bindConnection(opts);
     const { repl } = await import('./repl.js');
     process.exitCode = await repl();
   });
@@ -146,12 +154,40 @@ program.command('check')
     process.exit(errors ? 2 : 0);
   });
 
+(await import('./node.js')).addNodeCommands(program);
+
 try {
   await program.parseAsync(process.argv);
 } catch (e) {
   if (e instanceof CommanderError) process.exit(e.exitCode === 0 ? 0 : 2);
   throw e;
 }
+}
+
+interface ConnectFlags { connect?: string; tokenFile?: string; capFile?: string }
+
+/**
+ * `--connect addr`: the cantor module binds to that node (stdlib/cantor.ts reads XLANG_CONNECT
+ * and the credentials' files when the program first uses it). Missing credentials are found now.
+ */
+function bindConnection(opts: ConnectFlags): void {
+  if (opts.connect === undefined) {
+    if (opts.tokenFile !== undefined || opts.capFile !== undefined) usage('--token-file and --cap-file go with --connect');
+    return;
+  }
+  const { resolve } = module.createRequire(import.meta.url)('node:path') as typeof import('node:path');
+  for (const [flag, file, env] of [['--token-file', opts.tokenFile, 'XLANG_CLUSTER_TOKEN'], ['--cap-file', opts.capFile, 'XLANG_TOKEN']] as const) {
+    if (file !== undefined) {
+      if (!existsSync(file)) usage(`${flag}: no such file: ${file}`);
+      process.env[`${env}_FILE`] = resolve(file);
+      delete process.env[env];
+    } else if (!process.env[env] && !process.env[`${env}_FILE`]) {
+      usage(`--connect ${opts.connect} needs ${env === 'XLANG_TOKEN' ? "a capability token: --cap-file FILE or XLANG_TOKEN (issue one with 'xlang node token')" : 'the cluster token: --token-file FILE or XLANG_CLUSTER_TOKEN'}`);
+    }
+  }
+  process.env.XLANG_CONNECT = opts.connect;
+  // connect while the program compiles; a failure surfaces at the program's first cantor call
+  try { (module.createRequire(import.meta.url)('../cantor/client.js') as typeof import('../cantor/client.js')).connectedClient(); } catch { /* reported then */ }
 }
 
 interface SandboxFlags { sandbox?: boolean; memoryLimit?: number; timeLimit?: number; stackLimit?: number }
