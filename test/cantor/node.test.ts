@@ -184,6 +184,9 @@ None
     // through all of that, the node kept serving
     const ok = await xlang(['run', ...connect(n, cap), 'w.x']);
     expect(ok.stdout).toBe('1\n');
+    // the REPL binds to the node the same way
+    const repl = await run(process.execPath, [cli, 'repl', ...connect(n, cap)], dir, env, 'import cantor\ncantor.kv.get("k") + 41\n');
+    expect(repl.stdout).toBe('42\n');
     const st = JSON.parse((await xlang(['node', 'status', '--data-dir', data, '--json'])).stdout);
     expect(st.requests.refused).toBeGreaterThanOrEqual(4);
   });
