@@ -316,6 +316,34 @@ getrecursionlimit() | The recursion limit value.
 setrecursionlimit(n) | Sets the recursion limit value (the JS engine's stack decides the real depth).
 `),
   },
+  cantor: {
+    doc: 'Cantor, the distributed runtime: kv store, objects, queues, globals, metrics, logs, resources and task pools, on the embedded node or the node `--connect` names.',
+    members: table((n, p) => (n === 'KV' || n === 'Queue' ? 'class' : p ? 'function' : 'constant'), `
+kv: KV | The node's durable key-value store: set(key, value), get(key, default=None), has(key), delete(key), keys(prefix=''), set_many(dict).
+KV() | The key-value store (C++ XLang spellings Set, Get, Delete, Keys as well).
+objects: Objects | Objects by id: put(value) -> id, get(id), update(id, value), delete(id).
+globals: Globals | Cluster-wide variables: set(name, value), get(name, default=None), version(name), delete(name), names(), subscribe(name, fn).
+Queue(name, max_size=0) | A named queue (created if missing): push(value, timeout_ms=0), pop(timeout_ms=None), size(), delete(), subscribe(fn).
+queues() | The names of the queues.
+metrics: Metrics | User metrics: inc(name, amount=1, labels=None), set(name, value, labels=None), add(name, delta), observe(name, value, labels=None, buckets=None), get(name=None), text().
+CantorStatHit(name, amount=1) | Adds one hit to the counter name (C++ XLang spelling of metrics.inc).
+pool(resources='cpu >= 1', priority=1, retries=0, max_task_num=None) | A task pool whose tasks run where the requirement (e.g. "GPU >= 1 && zone == 'edge'") is satisfied; use with f.taskrun(pool, ...).
+satisfies(requirement) | Whether the node's free resources satisfy a requirement such as "GPU >= 1 && zone == 'edge'".
+unmet(requirement) | What the node's capacity lacks for a requirement (an empty list when nothing).
+resources() | The node's ledger entry: quantities, free, attributes, load.
+node_id() | The node's id (its libp2p peer id).
+data_dir() | The embedded node's data directory (None when connected to a remote node).
+log(level, *values) | Appends a line to the node's log (level: debug, verbose, info, warn, error).
+logV(*values) | Appends a verbose line to the node's log.
+`),
+  },
+};
+
+STDLIB.xlang_cantor = {
+  doc: 'The C++ XLang spelling: `from xlang_cantor import cantor`.',
+  members: table(() => 'module', `
+cantor | The cantor module.
+`),
 };
 
 /** Methods of builtin types, for completion and hover after `x.` when x's type is known. */

@@ -166,3 +166,13 @@ describe('incremental document model', () => {
     expect(d?.suggestion).toBe('helper');
   });
 });
+
+describe('docs tables', () => {
+  it('document every member the cantor module exports', async () => {
+    const { STDLIB } = await import('../../lsp/docs.js');
+    const { create } = await import('../../stdlib/cantor.js');
+    const exported = Object.keys(create({} as never)).sort();
+    const documented = [...STDLIB.cantor!.members.keys()].sort();
+    expect(documented).toEqual(exported);
+  });
+});
