@@ -41,7 +41,7 @@ export interface CodegenResult {
 /** Runtime helpers hoisted into locals at the top of every module (`$add` for `$rt.add`). */
 const HELPERS = ['add', 'sub', 'mul', 'truediv', 'floordiv', 'mod', 'pow', 'lshift', 'rshift', 'bitand', 'bitor', 'bitxor',
   'matmul', 'iop', 'neg', 'pos', 'invert', 'truthy', 'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'is', 'contains', 'getitem',
-  'setitem', 'delitem', 'slice', 'iter', 'toArray', 'unpack', 'rangeArg', 'tuple', 'dict', 'dictSpread', 'set', 'fmt',
+  'setitem', 'delitem', 'slice', 'iter', 'toArray', 'unpack', 'rangeArg', 'tuple', 'dict', 'dictSpread', 'set', 'fmt', 'fstr',
   'call', 'callKw', 'callAttr', 'callAttrKw', 'kwSpread', 'fn', 'fnx', 'bindArgs', 'argError', 'getattr', 'attrLoad',
   'setattr', 'delattr', 'makeClass', 'superOf', 'raise', 'caught', 'excMatch', 'excValue', 'assertFail', 'nameError',
   'unboundLocal', 'checkBound', 'withEnter', 'withExit', 'yieldFrom', 'newNamespace', 'nsAssign', 'float', 'big', 'next',
@@ -179,8 +179,17 @@ class Gen {
   /** Module-level names read while generating a top-level definition (its capture set). */
   private defReads: Set<string> | null = null;
 
-  /** Inline the operators' number fast paths (the 'quickjs' target). */
+  /**
+   * Inline the operators' number fast paths (both targets: QuickJS pays a full call per
+   * operator, and V8 stops inlining the runtime's operator functions in large loop bodies).
+   */
   private readonly inlineOps: boolean;
+
+  /** Catch extra positional arguments with sentinel parameters instead of `arguments` ('quickjs'). */
+  private readonly sentinelArgs: boolean;
+
+  /** Flatten f-string results (V8 builds concatenations as ropes; QuickJS does not). */
+  private readonly flattenFstr: boolean;
 
   /**
    * How function-level variables are declared: QuickJS checks the temporal dead zone on every
@@ -189,7 +198,9 @@ class Gen {
   private readonly varKw: 'let' | 'var';
 
   constructor(private sc: ScopeResult, private moduleName: string, private repl = false, target: Target = 'v8') {
-    this.inlineOps = target === 'quickjs';
+    this.inlineOps = true;
+    this.sentinelArgs = target === 'quickjs';
+    this.flattenFstr = target === 'v8';
     this.varKw = target === 'quickjs' ? 'var' : 'let';
   }
 
@@ -367,6 +378,14 @@ class Gen {
   }
 
   private assign(s: A.Assign, pad: string, m: string): string {
+    // `a, b = b, a + b`: the values into temps, then the stores, without building a tuple
+    const tg0 = s.targets[0]!, v = s.value;
+    if (s.targets.length === 1 && (tg0.kind === 'Tuple' || tg0.kind === 'List') && (v.kind === 'Tuple' || v.kind === 'List') &&
+        tg0.elts.length === v.elts.length && !tg0.elts.some(e => e.kind === 'Starred') && !v.elts.some(e => e.kind === 'Starred')) {
+      const ts = v.elts.map(e => { const code = this.expr(e); const t = this.temp(); return `${t} = ${code}`; });
+      const names = ts.map(x => x.slice(0, x.indexOf(' =')));
+      return `${pad}${m}${ts.join(', ')};\n` + tg0.elts.map((e, i) => `${pad}${this.store(e, names[i]!, pad)};\n`).join('');
+    }
     if (s.targets.length === 1) return `${pad}${m}${this.store(s.targets[0]!, this.expr(s.value), pad)};\n`;
     const t = this.temp();
     let out = `${pad}${m}${t} = ${this.expr(s.value)};\n`;
@@ -685,7 +704,7 @@ class Gen {
     if (!complex) {
       const n = firstParam.length + pnames.length;
       const takes = `takes ${pnames.length} positional argument${pnames.length === 1 ? '' : 's'} but`;
-      if (this.inlineOps) {
+      if (this.sentinelArgs) {
         // QuickJS materialises `arguments` (an allocation) in every call of a function that
         // names it: trailing sentinel parameters catch extra arguments instead (an argument
         // is never undefined: a missing one is), counted exactly up to SENTINELS.length extra
@@ -747,10 +766,10 @@ class Gen {
       const ps = implicitFirst ? pnames : pnames.slice(1);
       const ad = ps.map(p => '$' + p);
       const forward = (xs: string[]) => xs.map(p => ', ' + p).join('');
-      const body = this.inlineOps
+      const body = this.sentinelArgs
         ? `if (${SENTINELS[0]} !== undefined) return $f(this${forward(ad)}${forward(SENTINELS)}); return $f(this${forward(ad)});`
         : `if (arguments.length > ${ps.length}) return $f(this, ...arguments); return $f(this${forward(ad)});`;
-      const sigA = this.inlineOps ? [...ad, ...SENTINELS] : ad;
+      const sigA = this.sentinelArgs ? [...ad, ...SENTINELS] : ad;
       return `(($f) => ($f.thisAdapter = Object.assign(function (${sigA.join(', ')}) { ${body} }, {raw: $f, params: ${JSON.stringify(implicitFirst ? argNames : argNames.slice(1))}}), $f))(${wrapped})`;
     }
     return wrapped;
@@ -1050,14 +1069,16 @@ class Gen {
     return 'undefined';
   }
 
-  private joinedStr(e: A.JoinedStr): string {
+  private joinedStr(e: A.JoinedStr, spec = false): string {
     if (e.parts.length === 0) return '""';
-    return '(' + e.parts.map(p => (typeof p === 'string' ? JSON.stringify(p) : this.formatted(p))).join(' + ') + (typeof e.parts[0] === 'string' ? '' : ' + ""') + ')';
+    const code = '(' + e.parts.map(p => (typeof p === 'string' ? JSON.stringify(p) : this.formatted(p))).join(' + ') + (typeof e.parts[0] === 'string' ? '' : ' + ""') + ')';
+    // V8 keeps a concatenation as a rope: flatten the result of one (not of a format spec)
+    return !spec && this.flattenFstr && e.parts.length > 1 ? `${this.h('fstr')}${code}` : code;
   }
 
   private formatted(f: A.FormattedValue): string {
     const conv = f.conversion === 'r' ? 1 : f.conversion === 's' ? 2 : f.conversion === 'a' ? 3 : 0;
-    const spec = f.formatSpec ? this.joinedStr(f.formatSpec) : '""';
+    const spec = f.formatSpec ? this.joinedStr(f.formatSpec, true) : '""';
     const v = `${this.h('fmt')}(${this.expr(f.value)}, ${conv}, ${spec})`;
     return f.debugText !== null ? `${JSON.stringify(f.debugText)} + ${v}` : v;
   }

@@ -499,7 +499,8 @@ export function binop(op: string, a: unknown, b: unknown): unknown { return BINO
  * (XLang: a non-iterable right side is appended); events add/remove handlers.
  */
 export function iop(op: string, a: any, b: any): any {
-  if (typeof a === 'number' || typeof a === 'string') return BINOPS[op]!(a, b);
+  // immutable values (numbers, str, bigints, bools): the plain operator
+  if (typeof a !== 'object' && typeof a !== 'function') return BINOPS[op]!(a, b);
   if (Array.isArray(a)) {
     if (op === '+') {
       if (Array.isArray(b)) { for (let i = 0, n = b.length; i < n; i++) a.push(b[i]); return a; }
