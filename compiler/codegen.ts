@@ -1288,7 +1288,13 @@ class Gen {
         const r = this.temp();
         // a float result is raw when it is not integral; an integral one (from floats or large
         // ints) is the runtime's to box or to make a bigint
-        const floatCase = `!$isInt(${r} = ${an} ${op} ${bn}) ? ${r} : ${call()}`;
+        // an integral result of two ints inside the safe range is that int (the sum of two
+        // large ints, say, past what the int32 test below lets through)
+        const isIntOf = (o: Opnd, v: string) => (o.fact === 'i32' || o.fact === 'int' ? '' : o.fact === 'float' || o.fact === 'fbox' ? null : `$isInt(${v})`);
+        const ia = isIntOf(x, a), ib = isIntOf(y, b);
+        const intTests = ia === null || ib === null ? null : [ia, ib].filter(Boolean);
+        const safe = intTests === null ? call() : `${r} <= ${MAX_SAFE} && ${r} >= -${MAX_SAFE}${intTests.map(t => ' && ' + t).join('')} ? ${r} + 0 : ${call()}`;
+        const floatCase = `!$isInt(${r} = ${an} ${op} ${bn}) ? ${r} : ${safe}`;
         this.usedHelpers.add('isInt');
         let ta = i32(x, a), tb = i32(y, b);
         // int32 operands keep a sum or difference exact and safe; a product needs operands
