@@ -724,9 +724,10 @@ class Gen {
       sig = [...firstParam, '...$a'].join(', ');
       prologue += `  let [${pnames.join(', ')}] = ${this.h('bindArgs')}(${jsName}, $a);\n`;
     }
-    if (this.inlineOps) {
-      // parameters used as operands more than once (or in a loop) and never reassigned: test
-      // once on entry whether each holds an int32
+    if (this.sentinelArgs) {
+      // (QuickJS, where a typeof test costs about a call) parameters used as operands more
+      // than once (or in a loop) and never reassigned: test once on entry whether each holds an
+      // int32; V8's typeof tests are nearly free, so the walk would only slow compiling
       const uses = operandUses(body, new Set(params.args.map(p => p.name)));
       params.args.forEach((p, i) => {
         const sym = scope.symbols.get(p.name)!;
