@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { NodeStatus } from '../cantor/daemon.js';
 import type { Role } from '../cantor/tokens.js';
+import { secretFromEnv } from '../cantor/client.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -28,10 +29,8 @@ function secret(file: string | undefined, env: string): string | null {
   if (file !== undefined) {
     try { return readFileSync(file, 'utf8').trim(); } catch (e) { fail(`cannot read ${file}: ${(e as Error).message}`); }
   }
-  const { secretFromEnv } = clientModule;
   return secretFromEnv(env);
 }
-let clientModule: typeof import('../cantor/client.js');
 
 interface Reach { dataDir?: string; connect?: string; tokenFile?: string; capFile?: string }
 
@@ -39,7 +38,6 @@ interface Target { addr: string; clusterToken: string; token: string; label: str
 
 /** Where a control command's node is, and the credentials to reach it. */
 async function target(opts: Reach): Promise<Target> {
-  clientModule = await import('../cantor/client.js');
   if (opts.connect !== undefined) {
     const clusterToken = secret(opts.tokenFile, 'XLANG_CLUSTER_TOKEN') ?? fail(`--connect ${opts.connect} needs the cluster token: --token-file FILE or XLANG_CLUSTER_TOKEN`);
     const token = secret(opts.capFile, 'XLANG_TOKEN') ?? fail(`--connect ${opts.connect} needs a capability token: --cap-file FILE or XLANG_TOKEN (issue one with 'xlang node token' on the node)`);
@@ -137,7 +135,6 @@ export function addNodeCommands(program: Command): void {
     .action(action(async (opts: { listen: string[]; dataDir?: string; resources?: string; tokenFile?: string; metricsPort?: string; metricsHost: string }) => {
       const { NodeDaemon } = await import('../cantor/daemon.js');
       const { ResourceSpecError } = await import('../cantor/ledger.js');
-      clientModule = await import('../cantor/client.js');
       const dataDir = dataDirOf(opts);
       let metrics: { host: string; port: number } | null = null;
       if (opts.metricsPort !== undefined) {
@@ -145,7 +142,7 @@ export function addNodeCommands(program: Command): void {
         if (!(port >= 0 && port <= 65535)) fail(`--metrics-port must be a port number from 0 to 65535, not '${opts.metricsPort}'`);
         metrics = { host: opts.metricsHost, port };
       }
-      const given = opts.tokenFile !== undefined ? secret(opts.tokenFile, 'XLANG_CLUSTER_TOKEN') : clientModule.secretFromEnv('XLANG_CLUSTER_TOKEN');
+      const given = opts.tokenFile !== undefined ? secret(opts.tokenFile, 'XLANG_CLUSTER_TOKEN') : secretFromEnv('XLANG_CLUSTER_TOKEN');
       if (given !== null && given.length < 16) fail('the cluster token must be at least 16 characters');
       let daemon: import('../cantor/daemon.js').NodeDaemon;
       try {
