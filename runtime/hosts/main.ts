@@ -47,6 +47,8 @@ export interface Artifact {
   script: string;
   map: string;
   manifest: Manifest;
+  /** An interactive input: the names earlier inputs bound (it was compiled with them declared). */
+  predeclared?: string[];
 }
 
 /** The Python module object. */
@@ -96,6 +98,14 @@ const ser = (): typeof import('./serializer.js') => {
 };
 /** The serializer, bound to the current host's code references. */
 export const serializerModule = ser;
+
+export type HostCallResult = { ok: true; value: any } | { ok: false; type: string; message: string };
+/**
+ * Services a host provides to stdlib modules instead of their own. In a Cantor node's worker
+ * (worker.ts, mode 'node') `cantor` carries the cantor module's calls to the node's main
+ * thread, which runs them for the task's tenant.
+ */
+export const hostBindings: { cantor: ((method: string, args: unknown[], timeoutMs?: number) => HostCallResult) | null } = { cantor: null };
 builtinNames.to_bin = Object.assign((v: unknown) => ser().toBin(v), { pyName: 'to_bin', builtin: true });
 builtinNames.from_bin = Object.assign((b: unknown) => ser().fromBin(b), { pyName: 'from_bin', builtin: true });
 builtinNames.open = makeOpen(x => rt.iter(x));
@@ -250,9 +260,33 @@ export class MainHost {
 
   // --- code references (the serializer's Linker) ------------------------------------------------
 
+  /** Modules whose code arrived from another isolate, by name: `import name` runs that code. */
+  private readonly shipped = new Map<string, Artifact>();
+
   /** Makes an artifact from another isolate known here (its code arrives with a task). */
   addArtifact(a: Artifact): void {
-    if (!this.artifacts.has(a.id)) this.artifacts.set(a.id, a);
+    if (this.artifacts.has(a.id)) return;
+    this.artifacts.set(a.id, a);
+    // a module imported by name on another machine has no file here: its shipped code is it
+    if (a.moduleName !== '__main__') this.shipped.set(a.moduleName, a);
+  }
+
+  /** Runs a shipped module's statements here, as `import` would from its file. */
+  private runShipped(name: string, a: Artifact): any {
+    const { fn } = this.evaluate(a);
+    const m = new ModuleObject(name, a.path);
+    Object.defineProperty(m, 'xart', { value: a.id, writable: true });
+    this.modules.set(name, m);
+    this.moduleArtifacts.set(m, a);
+    this.liveModules.set(a.id, m);
+    const dir = a.path.startsWith('<') ? process.cwd() : dirname(a.path);
+    try {
+      fn(runtime, builtinNames, m, (spec: string) => this.importModule(spec, dir, name));
+    } catch (e) {
+      this.modules.delete(name);
+      throw e;
+    }
+    return m;
   }
 
   artifact(id: string): Artifact | undefined { return this.artifacts.get(id); }
@@ -272,6 +306,7 @@ export class MainHost {
     importModule: (name: string, file: string | null) => {
       const have = this.modules.get(name);
       if (have) return have;
+      if (this.shipped.has(name)) return this.importModule(name, process.cwd(), '__main__');
       if (file && existsSync(file) && statSync(file).isFile()) return this.execModule(name, file, readFileSync(file, 'utf8'));
       return this.importModule(name, process.cwd(), '__main__');
     },
@@ -334,11 +369,12 @@ export class MainHost {
   runReplInput(source: string): void {
     const m = this.replMain();
     const n = ++this.replInputs;
-    const res: CompileResult = compiler().compile(source, '<stdin>', { moduleName: '__main__', repl: { predeclared: this.replNames() } });
+    const predeclared = this.replNames();
+    const res: CompileResult = compiler().compile(source, '<stdin>', { moduleName: '__main__', repl: { predeclared } });
     if (res.diagnostics.some(d => d.severity === 'error')) throw new CompileError('<stdin>', source, res.diagnostics);
     const artifact: Artifact = {
       id: `${res.manifest.contentId}:${n}`, path: '<stdin>', jsFile: `<stdin>#${n}.js`, moduleName: '__main__',
-      source, script: res.script, map: res.map, manifest: res.manifest,
+      source, script: res.script, map: res.map, manifest: res.manifest, predeclared,
     };
     this.artifacts.set(artifact.id, artifact);
     const { fn } = this.evaluate(artifact);
@@ -401,7 +437,8 @@ export class MainHost {
       const sub = parts.slice(0, i + 1).join('.');
       let m = this.modules.get(sub);
       if (!m) {
-        m = this.findAndLoad(sub, parts.slice(0, i + 1), fromDir);
+        const shipped = this.shipped.get(sub);
+        m = shipped ? this.runShipped(sub, shipped) : this.findAndLoad(sub, parts.slice(0, i + 1), fromDir);
         if (parent) Object.defineProperty(parent, '$' + parts[i], { value: m, writable: true, configurable: true, enumerable: true });
       }
       parent = m;

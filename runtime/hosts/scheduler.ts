@@ -5,27 +5,34 @@
 // bounded time. A worker that asks for work gets one task, or a small batch when the queue is
 // long; tasks of a batch that have not started can be taken back for an idle worker (each
 // task has a claim cell in shared memory: 0 free, 1 started, 2 taken back or cancelled).
+// A task with a timeout goes to a worker alone; if it runs past its time, the worker is
+// terminated (JS cannot interrupt a running function any other way) and replaced, and the
+// task is reported lost with "timed out".
 import { Worker, MessageChannel, workerData, type MessagePort } from 'node:worker_threads';
 
 /** Milliseconds of waiting that make a task one priority level more urgent. */
 const AGING_MS = 50;
 const MAX_BATCH = 32;
 
-interface Task { id: number; pool: number; bytes: Uint8Array; arts: string[]; at: number }
+interface Task { id: number; pool: number; bytes: Uint8Array; arts: string[]; at: number; timeout: number }
 interface Pool {
   id: number; prio: number; limit: number; running: number; q: Task[]; head: number;
   /** quantities each running task of the pool reserves (cantor.pool), and its retries */
   demand: Record<string, number> | null; retries: number;
 }
 interface Batch { tasks: Task[]; claims: Int32Array }
-interface WorkerLink { port: MessagePort; idle: boolean; known: Set<string>; batch: Batch | null; thread: Worker; index: number }
+interface WorkerLink {
+  port: MessagePort; idle: boolean; known: Set<string>; batch: Batch | null; thread: Worker; index: number;
+  /** The running task's timeout, and why the worker was terminated (when it was). */
+  timer: NodeJS.Timeout | null; killed: string | null;
+}
 
 interface Data {
   mainPort: MessagePort; signal: Int32Array; workerFile: string;
   /** Per worker: its end of a channel to the main isolate, and the cell main rings it on. */
   workerMainPorts: MessagePort[]; workerSignals: Int32Array[];
 }
-const { mainPort, signal, workerFile, workerMainPorts, workerSignals, memoryMb } = workerData as Data & { memoryMb: number };
+const { mainPort, signal, workerFile, workerMainPorts, workerSignals, memoryMb, mode } = workerData as Data & { memoryMb: number; mode: 'script' | 'node' };
 const pools = new Map<number, Pool>();
 const artifacts = new Map<string, unknown>();
 const workers: WorkerLink[] = [];
@@ -87,7 +94,13 @@ function dispatch(): void {
     // one task at a time keeps latency low; batches amortise messages when the queue is long
     const n = queued > 4 * workers.length ? Math.min(MAX_BATCH, Math.ceil(queued / (2 * workers.length))) : 1;
     const tasks: Task[] = [];
-    for (let i = 0; i < n; i++) { const t = pick(now); if (!t) break; tasks.push(t); }
+    for (let i = 0; i < n; i++) {
+      const t = pick(now);
+      if (!t) break;
+      if (t.timeout > 0 && tasks.length > 0) { release(pools.get(t.pool)); enqueue(t, true); break; } // alone, see above
+      tasks.push(t);
+      if (t.timeout > 0) break;
+    }
     if (tasks.length === 0) break;
     const arts: unknown[] = [];
     for (const t of tasks) for (const a of t.arts) if (!w.known.has(a)) { w.known.add(a); arts.push(artifacts.get(a)); }
@@ -95,6 +108,9 @@ function dispatch(): void {
     w.batch = { tasks, claims };
     w.idle = false;
     w.port.postMessage({ t: 'run', arts, claims, tasks: tasks.map(t => [t.id, t.bytes, pools.get(t.pool)?.retries ?? 0]) });
+    const first = tasks[0]!;
+    if (first.timeout > 0) w.timer = setTimeout(() => kill(w, `task timed out after ${first.timeout} ms`), first.timeout);
+    if (mode === 'node') mainPort.postMessage({ t: 'dispatched', ids: tasks.map(t => t.id), worker: w.index });
   }
   if (queued === 0 && workers.some(w => w.idle)) steal();
 }
@@ -126,7 +142,15 @@ function steal(): void {
   if (got) dispatch();
 }
 
+/** Ends the worker's run (it is replaced); its running task is reported lost, saying why. */
+function kill(w: WorkerLink, why: string): void {
+  if (workers[w.index] !== w || w.idle) return;
+  w.killed = why;
+  void w.thread.terminate();
+}
+
 function finishBatch(w: WorkerLink): void {
+  if (w.timer) { clearTimeout(w.timer); w.timer = null; }
   const b = w.batch;
   if (b) {
     for (let i = 0; i < b.tasks.length; i++) {
@@ -161,11 +185,17 @@ mainPort.on('message', (m: any) => {
       pools.set(m.id, { id: m.id, prio: m.prio, limit: m.limit, running: 0, q: [], head: 0, demand: m.demand, retries: m.retries });
       if (m.capacity) Object.assign(capacity, m.capacity);
       break;
+    case 'dropPool': {
+      // a pool nobody submits to any more (a node forgets idle client pools)
+      const p = pools.get(m.id);
+      if (p && p.running === 0 && p.head >= p.q.length) pools.delete(m.id);
+      break;
+    }
     case 'art': artifacts.set(m.art.id, m.art); break;
     case 'respawn': workerMainPorts[m.index] = m.port; spawn(m.index); break;
     case 'submit': {
       const now = Date.now();
-      for (const [id, pool, bytes, arts] of m.tasks) enqueue({ id, pool, bytes, arts, at: now });
+      for (const [id, pool, bytes, arts, timeout] of m.tasks) enqueue({ id, pool, bytes, arts, at: now, timeout: timeout ?? 0 });
       dispatch();
       break;
     }
@@ -193,13 +223,13 @@ let stopping = false;
 function spawn(index: number): void {
   const ch = new MessageChannel();
   const thread = new Worker(workerFile, {
-    workerData: { schedPort: ch.port2, mainPort: workerMainPorts[index], signal, mySignal: workerSignals[index], index },
+    workerData: { schedPort: ch.port2, mainPort: workerMainPorts[index], signal, mySignal: workerSignals[index], index, mode },
     transferList: [ch.port2, workerMainPorts[index]!],
     stdout: false, stderr: false,
     // a heap limit of its own: a task that runs out of memory loses its worker, not the process
     resourceLimits: { maxOldGenerationSizeMb: memoryMb },
   });
-  const w: WorkerLink = { port: ch.port1, idle: false, known: new Set(), batch: null, thread, index };
+  const w: WorkerLink = { port: ch.port1, idle: false, known: new Set(), batch: null, thread, index, timer: null, killed: null };
   workers[index] = w;
   ch.port1.on('message', (r: any) => { if (r.t === 'ready') { finishBatch(w); dispatch(); } });
   thread.on('error', (e: Error) => lost(w, `${e.name}: ${e.message}`));
@@ -209,6 +239,8 @@ function spawn(index: number): void {
 /** A worker died: its started tasks fail (the main isolate is told), unstarted ones run elsewhere. */
 function lost(w: WorkerLink, why: string): void {
   if (stopping || workers[w.index] !== w) return;
+  if (w.timer) { clearTimeout(w.timer); w.timer = null; }
+  if (w.killed) why = w.killed;
   const b = w.batch;
   const ids: number[] = [];
   if (b) {
@@ -226,7 +258,7 @@ function lost(w: WorkerLink, why: string): void {
   w.port.close();
   // the worker's channel to the main isolate went with it: a replacement needs a fresh one
   // from main, so it is started when main answers with 'respawn'
-  workers[w.index] = { ...w, idle: false, batch: null, port: null as unknown as MessagePort };
+  workers[w.index] = { ...w, idle: false, batch: null, port: null as unknown as MessagePort, killed: null };
 }
 
 for (let i = 0; i < workerMainPorts.length; i++) spawn(i);

@@ -4,10 +4,14 @@
 // thread; worker isolates pull them and send results straight back here. XLang code is
 // synchronous, so waiting (get, done, the end of the script) drains the result channels
 // synchronously (receiveMessageOnPort) and sleeps on a shared doorbell (Atomics.wait).
-import { Worker, MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
-import { availableParallelism, totalmem } from 'node:os';
+//
+// A pool may also be remote (cantor.pool under --connect): its tasks go to a RemoteExecutor,
+// which the cantor module provides, and come back through the same futures. Futures passed
+// as arguments are dependencies: the task is sent once they have finished, with their values.
+import { receiveMessageOnPort } from 'node:worker_threads';
 import { objects, exceptions, containers, ops, numbers, repr } from '../core/index.js';
-import { serializerModule, type MainHost } from './main.js';
+import { serializerModule, type MainHost, type Artifact } from './main.js';
+import { startPool, defaultPoolSize, lostErrorType, type PoolThreads } from './pool.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -21,6 +25,14 @@ type State = 'pending' | 'ok' | 'err' | 'cancelled';
 
 class Future {
   state: State = 'pending';
+  /** The pool of a remote task (its max_task_num is counted here), else null. */
+  pool: TaskPool | null = null;
+  /** Where a remote task ran ("node X"), for tracebacks. */
+  where: string | null = null;
+  /** Dependents: submissions waiting for this future (futures passed as arguments). */
+  dependents: Deferred[] | null = null;
+  /** This future's own submission while it waits for its dependencies. */
+  deferred: Deferred | null = null;
   bytes: Uint8Array | null = null;
   value: unknown = undefined;
   decoded = false;
@@ -33,8 +45,14 @@ class Future {
 }
 
 class TaskPool {
-  constructor(readonly id: number, readonly limit: number, readonly inUi: boolean, readonly prio: number, readonly cantor: CantorPoolSpec | null = null) {}
+  /** Remote pools: tasks sent and not finished, and tasks held back by max_task_num. */
+  running = 0;
+  readonly held: Array<{ fut: Future; bytes: Uint8Array; arts: string[] }> = [];
+  constructor(readonly id: number, readonly limit: number, readonly inUi: boolean, readonly prio: number, readonly cantor: CantorPoolSpec | null = null, readonly remote: RemoteExecutor | null = null) {}
 }
+
+/** A submission waiting for the futures among its arguments. */
+interface Deferred { fut: Future; pool: TaskPool; fn: unknown; args: unknown[]; waiting: number; cancelled: boolean }
 
 /**
  * What cantor.pool() adds to a pool: the requirement (its text), the quantities each running
@@ -47,6 +65,43 @@ export interface CantorPoolSpec {
   capacity: Record<string, number>;
   retries: number;
   unmet: string[] | null;
+  /** A running task taking longer than this (ms) fails with TimeoutError; 0: no limit. */
+  timeoutMs: number;
+}
+
+/** A task for a remote node: the serialized [fn, args, kwargs] and the artifacts it needs. */
+export interface RemoteTask { id: number; name: string; bytes: Uint8Array; arts: string[] }
+
+/** How a remote task ended: its result or exception (serialized), or an error of the node. */
+export interface RemoteOutcome {
+  id: number;
+  ok: boolean;
+  /** The serialized result or exception; null when `error` says what went wrong instead. */
+  bytes: Uint8Array | null;
+  error?: { type: string; message: string };
+  start: number;
+  end: number;
+  worker: number;
+  /** What the task printed. */
+  out?: string;
+}
+
+/**
+ * Where a remote pool's tasks go (runtime/cantor/client.ts makes one for a connected node).
+ * Everything here is synchronous or posts and returns: outcomes are collected by poll(), and
+ * `signal` is rung when some arrive, so a waiting script wakes.
+ */
+export interface RemoteExecutor {
+  /** Where the tasks run, for tracebacks and reprs ("node 12D3Koo..."). */
+  readonly label: string;
+  attach(signal: Int32Array, artifact: (id: string) => Artifact | undefined): void;
+  /** Queues tasks; they leave at once while few are in flight, else in batches or at flush(). */
+  submit(tasks: RemoteTask[]): void;
+  /** Sends what submit() queued (the script is about to wait). */
+  flush(): void;
+  poll(): RemoteOutcome[];
+  /** Cancels a task the node has not started: true; false when it is running or done. */
+  cancel(id: number): boolean;
 }
 
 const { nativeMethod: method, kwMap: kwOf } = objects;
@@ -58,10 +113,10 @@ function intArg(v: unknown, what: string, min: number): number {
 
 export class TaskSystem {
   private started = false;
-  private sched!: Worker;
-  private schedPort!: MessagePort;
-  private workerPorts: MessagePort[] = [];
-  private workerSignals: Int32Array[] = [];
+  private threads: PoolThreads | null = null;
+  private readonly remotes = new Set<RemoteExecutor>();
+  /** Submissions waiting for futures among their arguments. */
+  private deferred = 0;
   private readonly signal = new Int32Array(new SharedArrayBuffer(4));
   private readonly futures = new Map<number, Future>();
   private readonly failedUnobserved = new Set<Future>();
@@ -74,64 +129,44 @@ export class TaskSystem {
   private sentInFlight = 0;
   private cancelReplies = new Map<number, boolean>();
   private cancelSeq = 0;
-  readonly size: number;
+  readonly size = defaultPoolSize();
 
-  constructor(private host: MainHost) {
-    const env = Number(process.env.XLANG_WORKERS);
-    this.size = Number.isInteger(env) && env > 0 ? env : Math.max(1, availableParallelism());
-  }
+  constructor(private host: MainHost) {}
+
+  private get schedPort() { return this.threads!.schedPort; }
+  private get workerPorts() { return this.threads?.workerPorts ?? []; }
+  private get workerSignals() { return this.threads!.workerSignals; }
 
   private start(): void {
     if (this.started) return;
     this.started = true;
-    const schedCh = new MessageChannel();
-    const workerMainPorts: MessagePort[] = [];
-    for (let i = 0; i < this.size; i++) {
-      const ch = new MessageChannel();
-      this.workerPorts.push(ch.port1);
-      workerMainPorts.push(ch.port2);
-      this.workerSignals.push(new Int32Array(new SharedArrayBuffer(4)));
-    }
-    this.schedPort = schedCh.port1;
-    this.sched = new Worker(new URL('./scheduler.js', import.meta.url), {
-      workerData: {
-        mainPort: schedCh.port2, signal: this.signal, workerFile: new URL('./worker.js', import.meta.url).pathname,
-        workerMainPorts, workerSignals: this.workerSignals, memoryMb: this.workerMemoryMb(),
-      },
-      transferList: [schedCh.port2, ...workerMainPorts],
-      // the scheduler only moves messages: a small young generation keeps it small
-      resourceLimits: { maxYoungGenerationSizeMb: 8 },
-    });
-    this.sched.unref();
-  }
-
-  /** Heap limit per worker: XLANG_WORKER_MEMORY_MB, else a share of the machine's memory. */
-  private workerMemoryMb(): number {
-    const env = Number(process.env.XLANG_WORKER_MEMORY_MB);
-    if (Number.isInteger(env) && env >= 16) return env;
-    return Math.max(256, Math.min(4096, Math.floor(totalmem() / 1048576 / (2 * this.size))));
+    this.threads = startPool({ size: this.size, signal: this.signal, mode: 'script' });
   }
 
   stop(): void {
     if (!this.started) return;
     this.started = false;
-    this.schedPort.postMessage({ t: 'stop' });
-    void this.sched.terminate();
-    this.schedPort.close();
-    for (const p of this.workerPorts) p.close();
+    this.threads!.stop();
+    this.threads = null;
   }
 
   // --- submission -----------------------------------------------------------------------------
 
-  pool(args: unknown[], cantor: CantorPoolSpec | null = null): TaskPool {
+  pool(args: unknown[], cantor: CantorPoolSpec | null = null, remote: RemoteExecutor | null = null): TaskPool {
     const { pos, kw } = kwOf(args);
     if (pos.length > 2) exceptions.raiseError('TypeError', `taskpool() takes at most 2 positional arguments (${pos.length} given)`);
     for (const k of kw.keys()) if (k !== 'max_task_num' && k !== 'run_in_ui' && k !== 'priority') exceptions.raiseError('TypeError', `taskpool() got an unexpected keyword argument '${k}'`);
     const limit = intArg(kw.get('max_task_num') ?? pos[0] ?? 0x7fffffff, 'taskpool(max_task_num=...)', 1);
     const inUi = ops.truthy(kw.get('run_in_ui') ?? pos[1] ?? false);
     const prio = intArg(kw.get('priority') ?? 1, 'taskpool(priority=...)', 0);
-    const p = new TaskPool(this.nextPool++, limit, inUi, prio, cantor);
-    if (!inUi) {
+    if (remote && inUi) exceptions.raiseError('ValueError', 'a pool of a connected node cannot run_in_ui');
+    const p = new TaskPool(this.nextPool++, limit, inUi, prio, cantor, remote);
+    if (remote) {
+      if (!this.remotes.has(remote)) {
+        remote.attach(this.signal, id => this.host.artifact(id));
+        this.remotes.add(remote);
+      }
+    } else if (!inUi) {
       this.start();
       this.schedPort.postMessage({ t: 'pool', id: p.id, prio, limit, demand: cantor?.demand ?? null, capacity: cantor?.capacity ?? null, retries: cantor?.retries ?? 0 });
     }
@@ -145,34 +180,128 @@ export class TaskSystem {
     const fut = new Future(this, this.nextId++, name, now());
     if (pool.cantor?.unmet) {
       // no node can ever run it: fail now rather than wait forever
-      fut.state = 'err';
-      fut.decoded = true;
-      fut.value = exceptions.newError('RuntimeError', `task '${name}' cannot run: no node satisfies its requirement ${pool.cantor.resources}: ${pool.cantor.unmet.join('; ')}`);
-      fut.endAt = fut.submitAt;
-      this.failedUnobserved.add(fut);
+      this.fail(fut, exceptions.newError('RuntimeError', `task '${name}' cannot run: no node satisfies its requirement ${pool.cantor.resources}: ${pool.cantor.unmet.join('; ')}`));
       return fut;
+    }
+    const rest = args.slice(1);
+    // futures among the arguments: the task is sent once they have finished
+    let waiting = 0;
+    const d: Deferred = { fut, pool, fn, args: rest, waiting: 0, cancelled: false };
+    for (const a of rest) {
+      const x = a instanceof objects.KwArgs ? null : a;
+      const deps = x instanceof Future ? [x] : a instanceof objects.KwArgs ? a.values.filter((v): v is Future => v instanceof Future) : [];
+      for (const dep of deps) {
+        if (!this.isDone(dep)) { (dep.dependents ??= []).push(d); waiting++; }
+      }
+    }
+    if (waiting > 0) {
+      d.waiting = waiting;
+      fut.deferred = d;
+      this.deferred++;
+      return fut;
+    }
+    this.launch(d);
+    return fut;
+  }
+
+  /** A future failed before it ran. */
+  private fail(fut: Future, exc: unknown): void {
+    fut.state = 'err';
+    fut.decoded = true;
+    fut.value = exc;
+    fut.endAt = now();
+    this.failedUnobserved.add(fut);
+    this.runThens(fut);
+  }
+
+  /** Sends a submission whose dependencies (if any) have finished: their values replace them. */
+  private launch(d: Deferred): void {
+    const { fut, pool, fn } = d;
+    let args: unknown[];
+    try {
+      args = d.args.map(a => (a instanceof objects.KwArgs ? new objects.KwArgs(a.names, a.values.map(v => this.depValue(v))) : this.depValue(a)));
+    } catch (e) {
+      this.fail(fut, exceptions.toPyExc(e));
+      return;
     }
     if (pool.inUi) {
-      this.ui.push({ fut, fn, args: args.slice(1) });
-      return fut;
+      this.ui.push({ fut, fn, args });
+      return;
     }
-    const { pos, kw } = objects.splitKw(args.slice(1));
-    const kwd = kw ? (() => { const d = new containers.PyDict(); kw.names.forEach((n, i) => d.set(n, kw.values[i])); return d; })() : null;
-    const { bytes, artifacts } = serializerModule().encode([fn, containers.tuple(pos), kwd], `taskrun(${name})`);
+    const { pos, kw } = objects.splitKw(args);
+    const kwd = kw ? (() => { const x = new containers.PyDict(); kw.names.forEach((n, i) => x.set(n, kw.values[i])); return x; })() : null;
+    let enc: { bytes: Uint8Array; artifacts: Set<string> };
+    try {
+      enc = serializerModule().encode([fn, containers.tuple(pos), kwd], `taskrun(${fut.name})`);
+    } catch (e) {
+      if (!this.deferredLaunch) throw e; // at taskrun(): raise where it was called
+      this.fail(fut, exceptions.toPyExc(e));
+      return;
+    }
+    const { bytes, artifacts } = enc;
+    this.futures.set(fut.id, fut);
+    this.inFlight++;
+    if (pool.remote) {
+      fut.pool = pool;
+      const arts = [...artifacts, ...this.userModules()];
+      if (pool.running >= pool.limit) pool.held.push({ fut, bytes, arts });
+      else { pool.running++; pool.remote.submit([{ id: fut.id, name: fut.name, bytes, arts }]); }
+      if (this.inFlight >= HIGH_WATER) this.waitUntil(() => this.inFlight < LOW_WATER, Infinity);
+      return;
+    }
     for (const a of artifacts) {
       if (this.sentArts.has(a)) continue;
       this.sentArts.add(a);
       this.schedPort.postMessage({ t: 'art', art: this.host.artifact(a) });
     }
-    this.futures.set(fut.id, fut);
-    this.inFlight++;
-    this.batch.push([fut.id, pool.id, bytes, [...artifacts]]);
+    this.batch.push([fut.id, pool.id, bytes, [...artifacts], pool.cantor?.timeoutMs ?? 0]);
     if (this.batch.length >= BATCH || this.sentInFlight < BATCH) this.flush();
     if (this.inFlight >= HIGH_WATER) this.waitUntil(() => this.inFlight < LOW_WATER, Infinity);
-    return fut;
+  }
+
+  private deferredLaunch = false;
+
+  /** A dependency's value; its exception (or cancellation) fails the dependent task. */
+  private depValue(v: unknown): unknown {
+    if (!(v instanceof Future)) return v;
+    if (v.state === 'cancelled') exceptions.raiseError('CancelledError', `task '${v.name}', an argument of this task, was cancelled`);
+    const x = this.valueOf(v);
+    if (v.state === 'err') { v.observed = true; this.failedUnobserved.delete(v); throw x; }
+    return x;
+  }
+
+  /** The artifacts of the user modules this script has loaded (a remote node may need them to import). */
+  private userModules(): string[] {
+    const out: string[] = [];
+    for (const [name, m] of this.host.modules) if (name !== '__main__' && typeof m?.xart === 'string') out.push(m.xart);
+    return out;
+  }
+
+  /** Runs when `fut` has finished: submissions waiting for it go once nothing else holds them. */
+  private release(fut: Future): void {
+    const list = fut.dependents;
+    if (!list) return;
+    fut.dependents = null;
+    for (const d of list) {
+      if (d.cancelled || --d.waiting > 0) continue;
+      d.fut.deferred = null;
+      this.deferred--;
+      this.deferredLaunch = true;
+      try { this.launch(d); } finally { this.deferredLaunch = false; }
+    }
+  }
+
+  /** A remote pool's task finished: the next one held back by max_task_num goes. */
+  private remoteDone(fut: Future): void {
+    const pool = fut.pool;
+    if (!pool?.remote) return;
+    pool.running--;
+    const next = pool.held.shift();
+    if (next) { pool.running++; pool.remote.submit([{ id: next.fut.id, name: next.fut.name, bytes: next.bytes, arts: next.arts }]); }
   }
 
   private flush(): void {
+    for (const r of this.remotes) r.flush();
     if (!this.batch.length) return;
     this.sentInFlight += this.batch.length;
     this.schedPort.postMessage({ t: 'submit', tasks: this.batch });
@@ -185,6 +314,7 @@ export class TaskSystem {
   private pump(): boolean {
     let any = false;
     for (;;) {
+      if (!this.threads) break;
       const r = receiveMessageOnPort(this.schedPort);
       if (!r) break;
       any = true;
@@ -204,7 +334,26 @@ export class TaskSystem {
         } else if (m.t === 'mainrun') this.mainrunFor(i, m);
       }
     }
+    for (const r of this.remotes) {
+      for (const o of r.poll()) {
+        any = true;
+        this.remoteOutcome(r, o);
+      }
+    }
     return any;
+  }
+
+  private remoteOutcome(r: RemoteExecutor, o: RemoteOutcome): void {
+    const fut = this.futures.get(o.id);
+    if (!fut) return;
+    if (o.out) this.host.write(o.out);
+    fut.where = r.label;
+    if (o.bytes) { this.complete(o.id, o.ok, o.bytes, o.start, o.end, o.worker); return; }
+    this.futures.delete(o.id);
+    this.inFlight--;
+    this.remoteDone(fut);
+    fut.startAt = o.start; fut.endAt = o.end || now();
+    this.fail(fut, exceptions.newError(o.error?.type ?? 'RuntimeError', o.error?.message ?? `task '${fut.name}' failed on ${r.label}`));
   }
 
   private complete(id: number, ok: boolean, bytes: Uint8Array, start: number, end: number, worker: number): void {
@@ -212,7 +361,7 @@ export class TaskSystem {
     if (!fut) return;
     this.futures.delete(id);
     this.inFlight--;
-    this.sentInFlight--;
+    if (fut.pool) this.remoteDone(fut); else this.sentInFlight--;
     fut.startAt = start; fut.endAt = end; fut.worker = worker;
     fut.bytes = bytes;
     fut.state = ok ? 'ok' : 'err';
@@ -230,20 +379,15 @@ export class TaskSystem {
       this.sentInFlight--;
       fut.state = 'err';
       fut.decoded = true;
-      fut.value = exceptions.newError(/memory limit/.test(why) ? 'MemoryError' : 'RuntimeError', `task '${fut.name}' was lost: ${why}`);
+      const type = lostErrorType(why);
+      fut.value = exceptions.newError(type, type === 'TimeoutError' ? `task '${fut.name}' ${/timed out after \d+ ms/.exec(why)![0]} and was stopped (its worker was replaced)` : `task '${fut.name}' was lost: ${why}`);
       fut.endAt = now();
       this.failedUnobserved.add(fut);
       this.runThens(fut);
     }
     // a dead worker's channel to this isolate is gone: give its replacement a new one
     const m = /worker (\d+) stopped/.exec(why);
-    if (m && this.started) {
-      const i = +m[1]!;
-      const ch = new MessageChannel();
-      this.workerPorts[i]!.close();
-      this.workerPorts[i] = ch.port1;
-      this.schedPort.postMessage({ t: 'respawn', index: i, port: ch.port2 }, [ch.port2]);
-    }
+    if (m && this.started) this.threads!.respawn(+m[1]!);
   }
 
   private mainrunFor(i: number, m: any): void {
@@ -309,7 +453,7 @@ export class TaskSystem {
       if (fut.state === 'err' && fut.worker >= 0 && fut.value && typeof fut.value === 'object') {
         // the task's frames follow the frames of the get() that re-raises it
         const x: any = fut.value;
-        const head = `  [task '${fut.name}' in worker ${fut.worker}]\n`;
+        const head = `  [task '${fut.name}' ${fut.where ? `on ${fut.where}, ` : 'in '}worker ${fut.worker}]\n`;
         Object.defineProperty(x, 'remoteTraceback', { value: head + (typeof x.remoteTraceback === 'string' ? x.remoteTraceback : ''), writable: true, configurable: true });
       }
     }
@@ -317,7 +461,7 @@ export class TaskSystem {
   }
 
   private isDone(fut: Future): boolean {
-    if (fut.state === 'pending' && fut.sys.started) this.pump();
+    if (fut.state === 'pending' && (this.started || this.remotes.size > 0)) this.pump();
     return fut.state !== 'pending';
   }
 
@@ -354,6 +498,7 @@ export class TaskSystem {
 
   /** Runs then-callbacks in this isolate; a child future gets the callback's result or error. */
   private runThens(fut: Future): void {
+    this.release(fut);
     const list = fut.thens.splice(0);
     for (const { cb, child } of list) {
       child.startAt = now();
@@ -383,8 +528,19 @@ export class TaskSystem {
     if (fut.state !== 'pending') return false;
     let ok = false;
     const ui = this.ui.findIndex(j => j.fut === fut);
+    const held = fut.pool ? fut.pool.held.findIndex(j => j.fut === fut) : -1;
     if (ui >= 0) { this.ui.splice(ui, 1); ok = true; }
-    else {
+    else if (held >= 0) { fut.pool!.held.splice(held, 1); ok = true; this.futures.delete(fut.id); this.inFlight--; }
+    else if (fut.pool?.remote && this.futures.has(fut.id)) {
+      ok = fut.pool.remote.cancel(fut.id);
+      if (ok) { this.futures.delete(fut.id); this.inFlight--; this.remoteDone(fut); }
+    } else if (fut.deferred) {
+      // waiting for its dependencies: it simply never goes
+      fut.deferred.cancelled = true;
+      fut.deferred = null;
+      this.deferred--;
+      ok = true;
+    } else {
       const b = this.batch.findIndex(t => (t as any[])[0] === fut.id);
       if (b >= 0) { this.batch.splice(b, 1); ok = true; }
       else if (this.started) {

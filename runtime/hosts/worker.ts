@@ -2,40 +2,61 @@
 // task's function from its artifact and captured values (the script's top level never runs
 // here), runs it, and sends the result or the exception, with its .x traceback, straight to
 // the main isolate. One task runs at a time; XLang code in a worker is synchronous.
+//
+// In a Cantor node's pool (mode 'node', see pool.ts) a worker serves remote clients: it
+// captures each task's output and returns it with the result, and sends the task's cantor
+// calls to the node's main thread, which runs them for the task's tenant.
 import { workerData, threadId, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
-import { MainHost, serializerModule, type Artifact } from './main.js';
+import { MainHost, serializerModule, hostBindings, type Artifact } from './main.js';
 import { builtinNames, exceptions, objects, containers, str } from '../core/index.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
-interface Data { schedPort: MessagePort; mainPort: MessagePort; signal: Int32Array; mySignal: Int32Array; index: number }
-const { schedPort, mainPort, signal, mySignal, index } = workerData as Data;
+interface Data { schedPort: MessagePort; mainPort: MessagePort; signal: Int32Array; mySignal: Int32Array; index: number; mode: 'script' | 'node' }
+const { schedPort, mainPort, signal, mySignal, index, mode } = workerData as Data;
 
-const host = new MainHost({ argv: ['<task>'] });
+/** Output of the running task (node mode), sent back with its result. */
+let captured: string[] = [];
+const host = new MainHost(mode === 'node' ? { argv: ['<task>'], stdout: t => { captured.push(t); } } : { argv: ['<task>'] });
 const ser = serializerModule();
 const now = (): number => performance.timeOrigin + performance.now();
 
 function ring(): void { Atomics.add(signal, 0, 1); Atomics.notify(signal, 0); }
 
-let mainrunSeq = 0;
-builtinNames.mainrun = Object.assign((f: unknown, ...args: unknown[]) => {
-  host.flush();
-  const seq = ++mainrunSeq;
-  const { bytes, artifacts } = ser.encode([f, containers.tuple(args)], 'mainrun');
-  mainPort.postMessage({ t: 'mainrun', seq, bytes, arts: [...artifacts] });
+let callSeq = 0;
+/** The task running now (the node answers its cantor calls for that task's tenant). */
+let currentTask = 0;
+
+/** Posts a call to the owner of the pool and sleeps until its answer arrives. */
+function callOwner(msg: Record<string, unknown>): any {
+  const seq = ++callSeq;
+  mainPort.postMessage({ ...msg, seq });
   ring();
   for (;;) {
     const seen = Atomics.load(mySignal, 0);
     const r = receiveMessageOnPort(mainPort);
     if (r) {
-      const m = r.message;
-      if (m.seq !== seq) continue;
-      if (m.ok) return ser.decode(m.bytes, 'mainrun result');
-      throw ser.decode(m.bytes, 'mainrun error');
+      if (r.message.seq === seq) return r.message;
+      continue;
     }
     Atomics.wait(mySignal, 0, seen, 1000);
   }
+}
+
+builtinNames.mainrun = Object.assign((f: unknown, ...args: unknown[]) => {
+  if (mode === 'node') exceptions.raiseError('RuntimeError', 'mainrun() is not available in a task sent to a Cantor node (the script\'s isolate is on another machine)');
+  host.flush();
+  const { bytes, artifacts } = ser.encode([f, containers.tuple(args)], 'mainrun');
+  const m = callOwner({ t: 'mainrun', bytes, arts: [...artifacts] });
+  if (m.ok) return ser.decode(m.bytes, 'mainrun result');
+  throw ser.decode(m.bytes, 'mainrun error');
 }, { pyName: 'mainrun', builtin: true });
+if (mode === 'node') {
+  hostBindings.cantor = (method, args) => {
+    const m = callOwner({ t: 'cantor', task: currentTask, method, args });
+    return m.ok ? { ok: true, value: m.value } : { ok: false, type: m.type, message: m.message };
+  };
+}
 builtinNames.threadid = Object.assign(() => threadId, { pyName: 'threadid', builtin: true });
 const nested = (): never => exceptions.raiseError('RuntimeError', 'a task cannot start tasks yet (taskpool is only available in the main isolate)');
 builtinNames.taskpool = Object.assign(nested, { pyName: 'taskpool', builtin: true });
@@ -53,7 +74,18 @@ function encodeFailure(e: unknown): Uint8Array {
   }
 }
 
+/** `ValueError: bad input`, for a node's task list. */
+function summary(e: unknown): string {
+  const x = exceptions.toPyExc(e);
+  let text: string;
+  try { text = str(x); } catch { text = '?'; }
+  return `${objects.typeOf(x).pyName}${text ? `: ${text}` : ''}`.slice(0, 300);
+}
+
+let lastError: unknown = null;
+
 function runOne(bytes: Uint8Array): { ok: boolean; bytes: Uint8Array } {
+  lastError = null;
   try {
     const [fn, args, kw] = ser.decode(bytes, 'task arguments') as [unknown, any, any];
     const pos: unknown[] = args.items.slice();
@@ -63,9 +95,11 @@ function runOne(bytes: Uint8Array): { ok: boolean; bytes: Uint8Array } {
     try {
       return { ok: true, bytes: ser.encode(v, 'task result').bytes };
     } catch (e) {
+      lastError = e;
       return { ok: false, bytes: encodeFailure(e) };
     }
   } catch (e) {
+    lastError = e;
     return { ok: false, bytes: encodeFailure(e) };
   }
 }
@@ -90,6 +124,7 @@ schedPort.on('message', (m: any) => {
   for (let i = 0; i < m.tasks.length; i++) {
     if (Atomics.compareExchange(claims, i, 0, 1) !== 0) continue; // taken back or cancelled
     const [id, bytes, retries] = m.tasks[i];
+    currentTask = id;
     const start = now();
     let r = runOne(bytes);
     // cantor.pool(retries=n): a failing task runs again here, after 50, 100, 200... ms (at most 2 s)
@@ -98,7 +133,11 @@ schedPort.on('message', (m: any) => {
       r = runOne(bytes);
     }
     const end = now();
-    out.push([id, r.ok, r.bytes, start, end, index]);
+    if (mode === 'node') {
+      host.flush();
+      out.push([id, r.ok, r.bytes, start, end, index, captured.join(''), r.ok ? null : summary(lastError)]);
+      captured = [];
+    } else out.push([id, r.ok, r.bytes, start, end, index]);
     if (m.tasks.length <= 4 || end - lastFlush > 2) flush();
   }
   flush();
