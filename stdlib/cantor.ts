@@ -20,7 +20,7 @@ import { parseRequirement, satisfies, ResourceExprError } from '../runtime/canto
 import { isMainThread } from 'node:worker_threads';
 import { createRequire } from 'node:module';
 import { toNumber, mkfloat } from '../runtime/core/numbers.js';
-import { serializerModule, localTasks } from '../runtime/hosts/main.js';
+import { serializerModule, localTasks, hostBindings } from '../runtime/hosts/main.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -53,11 +53,13 @@ function remoteClient(): import('../runtime/cantor/client.js').SyncClient | null
   }
 }
 
+/** Whether calls go to a node elsewhere (a connected node, or the node whose worker runs this task). */
+const bound = (): boolean => hostBindings.cantor !== null || !!process.env.XLANG_CONNECT;
+
 /** One service call through the current binding; errors become the Python exceptions they name. */
 function call(method: string, args: unknown[], timeoutMs?: number): any {
-  const client = remoteClient();
-  if (client) {
-    const r = client.call(method, args, timeoutMs);
+  const r = hostBindings.cantor ? hostBindings.cantor(method, args, timeoutMs) : remoteClient()?.call(method, args, timeoutMs);
+  if (r) {
     if (r.ok) return r.value;
     raiseError(KNOWN.has(r.type) ? r.type : 'RuntimeError', r.message);
   }
@@ -173,7 +175,7 @@ export function create(_ctx: StdlibContext): Record<string, unknown> {
     const name = qname(this);
     const timeout = msArg(pos[0] ?? kw.get('timeout_ms') ?? null, 'timeout_ms');
     // a connected node waits on our behalf (no polling over the network), in slices it bounds
-    const b = remoteClient()
+    const b = bound()
       ? waitFor(() => call('q.popWait', [name, timeout < 0 ? MAX_POP_WAIT_MS : Math.max(0, timeout)], MAX_POP_WAIT_MS + 5000) ?? undefined, timeout)
       : waitFor(() => call('q.pop', [name]) ?? undefined, timeout);
     if (b === undefined) raiseError('TimeoutError', `queue '${name}' stayed empty for ${timeout} ms`);
@@ -281,30 +283,41 @@ export function create(_ctx: StdlibContext): Record<string, unknown> {
   const log = (level: string, parts: unknown[]) => call('log.write', [level, parts.map(p => str(p)).join(' ')]);
 
   /**
-   * cantor.pool(resources="GPU >= 1", priority=1, retries=3, max_task_num=...): a task pool
-   * whose tasks run only while this node's free quantities satisfy the requirement (each
-   * running task reserves what the requirement names); failing tasks run again up to
-   * `retries` times with back-off. Tasks of a requirement this node can never satisfy fail at
-   * once, saying what is missing.
+   * cantor.pool(resources="GPU >= 1", priority=1, retries=3, max_task_num=..., timeout_ms=...):
+   * a task pool whose tasks run only while the node's free quantities satisfy the requirement
+   * (each running task reserves what the requirement names); failing tasks run again up to
+   * `retries` times with back-off; a task running longer than timeout_ms is stopped and fails
+   * with TimeoutError. Tasks of a requirement the node can never satisfy fail at once, saying
+   * what is missing. Under --connect the tasks run on the connected node.
    */
   const pool = (...args: unknown[]) => {
     if (!isMainThread) raiseError('RuntimeError', 'a task cannot start tasks yet');
-    if (process.env.XLANG_CONNECT) raiseError('RuntimeError', 'cantor.pool() runs tasks on this machine; sending tasks to a connected node is not available yet');
     const { pos, kw } = kwMap(args);
-    if (pos.length > 0) raiseError('TypeError', 'cantor.pool() takes keyword arguments only (resources=, priority=, retries=, max_task_num=)');
-    for (const k of kw.keys()) if (!['resources', 'priority', 'retries', 'max_task_num'].includes(k)) raiseError('TypeError', `cantor.pool() got an unexpected keyword argument '${k}'`);
+    if (pos.length > 0) raiseError('TypeError', 'cantor.pool() takes keyword arguments only (resources=, priority=, retries=, max_task_num=, timeout_ms=)');
+    for (const k of kw.keys()) if (!['resources', 'priority', 'retries', 'max_task_num', 'timeout_ms'].includes(k)) raiseError('TypeError', `cantor.pool() got an unexpected keyword argument '${k}'`);
     const text = kw.has('resources') && kw.get('resources') !== null ? strArg(kw.get('resources'), 'resources') : 'cpu >= 1';
     const retries = kw.get('retries') ?? 0;
     if (typeof retries !== 'number' || !Number.isInteger(retries) || retries < 0 || retries > 100) raiseError('ValueError', `retries must be a whole number from 0 to 100, not ${repr(retries)}`);
+    const t = kw.get('timeout_ms') ?? null;
+    const timeoutMs = t === null ? 0 : typeof t === 'number' && Number.isInteger(t) && t > 0 && t <= 2 ** 31 - 1 ? t : raiseError('ValueError', `timeout_ms must be a whole number of milliseconds > 0, not ${repr(t)}`);
     const expr = requirement(text);
+    const names: string[] = [], values: unknown[] = [];
+    for (const k of ['priority', 'max_task_num']) if (kw.has(k)) { names.push(k); values.push(kw.get(k)); }
+    const poolArgs = names.length ? [new KwArgs(names, values)] : [];
+    const client = remoteClient();
+    if (client) {
+      // the connected node admits each task against its own ledger; ask it now whether it ever can
+      const unmet = call('res.unmet', [text]) as string[];
+      const priority = kw.get('priority') ?? 1;
+      return localTasks().pool(poolArgs, { resources: text, demand: {}, capacity: {}, retries, unmet: unmet.length ? unmet : null, timeoutMs },
+        client.tasks({ resources: text, priority: typeof priority === 'number' ? priority : 1, retries, timeoutMs }));
+    }
     const ledger = local().ledger;
     const ever = ledger.canEverSatisfy(expr);
     const demand: Record<string, number> = {};
     satisfies(expr, ledger.resources(false), demand);
-    const names: string[] = [], values: unknown[] = [];
-    for (const k of ['priority', 'max_task_num']) if (kw.has(k)) { names.push(k); values.push(kw.get(k)); }
-    return localTasks().pool(names.length ? [new KwArgs(names, values)] : [], {
-      resources: text, demand, capacity: { ...ledger.quantities }, retries, unmet: ever.ok ? null : ever.unmet,
+    return localTasks().pool(poolArgs, {
+      resources: text, demand, capacity: { ...ledger.quantities }, retries, unmet: ever.ok ? null : ever.unmet, timeoutMs,
     });
   };
   (pool as any).kw = true;

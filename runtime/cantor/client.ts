@@ -7,14 +7,23 @@
 // Credentials come from the environment the CLI sets: XLANG_CLUSTER_TOKEN (or
 // XLANG_CLUSTER_TOKEN_FILE), the cluster's shared secret, and XLANG_TOKEN (or XLANG_TOKEN_FILE),
 // a capability token issued by the node (`xlang node token`).
+//
+// Besides blocking calls, a client posts calls without waiting (`post`): remote tasks
+// (RemoteTasks, below) are many requests in flight whose answers are collected later. Answers
+// travel back in batches, one message per turn of the client thread's event loop.
 import { Worker, MessageChannel, isMainThread, workerData, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { randomBytes } from 'node:crypto';
+import type { RemoteExecutor, RemoteOutcome, RemoteTask } from '../hosts/tasks.js';
+import type { Artifact } from '../hosts/main.js';
 
 export type CallResult = { ok: true; value: any } | { ok: false; type: string; message: string };
 
 /** Ends of the channel the client thread gets. */
 interface ThreadData { cantorClient: true; addr: string; clusterToken: string; token: string; port: MessagePort; signal: Int32Array; timeoutMs: number }
+type Reply = { seq: number; fatal?: boolean } & CallResult;
+type Call = { seq: number; method: string; args: unknown[]; timeoutMs: number };
 
 /** A secret from NAME or the file NAME_FILE names (trailing whitespace removed). */
 export function secretFromEnv(name: string): string | null {
@@ -35,6 +44,9 @@ export class SyncClient {
   private readonly signal = new Int32Array(new SharedArrayBuffer(4));
   private readonly thread: Worker;
   private broken: CallResult | null = null;
+  /** Answers awaited by posted calls. */
+  private readonly callbacks = new Map<number, (r: CallResult) => void>();
+  private outbox: Call[] = [];
 
   constructor(readonly addr: string, clusterToken: string, token: string, private readonly timeoutMs = 30_000) {
     const { port1, port2 } = new MessageChannel();
@@ -58,25 +70,196 @@ export class SyncClient {
   /** Calls `method` on the node and waits for its answer (at most `timeoutMs`, default the client's). */
   call(method: string, args: unknown[], timeoutMs = this.timeoutMs): CallResult {
     if (this.broken) return this.broken;
-    const seq = ++this.seq;
-    const before = Atomics.load(this.signal, 0);
-    this.port.postMessage({ seq, method, args, timeoutMs });
+    let answer: CallResult | null = null;
+    this.post(method, args, timeoutMs, r => { answer = r; });
+    this.send();
     const deadline = Date.now() + timeoutMs + 10_000;
-    let seen = before;
     for (;;) {
-      const m = receiveMessageOnPort(this.port);
-      if (m) {
-        const r = m.message as { seq: number; fatal?: boolean } & CallResult;
-        if (r.fatal && !r.ok) this.broken = { ok: false, type: r.type, message: r.message };
-        if (r.seq === seq || r.fatal) return r.ok ? { ok: true, value: r.value } : { ok: false, type: r.type, message: r.message };
-        continue;
-      }
+      const seen = Atomics.load(this.signal, 0);
+      this.drain();
+      if (answer) return answer;
       if (this.broken) return this.broken;
       const left = deadline - Date.now();
       if (left <= 0) return { ok: false, type: 'TimeoutError', message: `no answer from the Cantor node at ${this.addr} for '${method}'` };
       Atomics.wait(this.signal, 0, seen, Math.min(left, 1000));
-      seen = Atomics.load(this.signal, 0);
     }
+  }
+
+  /** Queues a call whose answer goes to `done` (from drain()); send() posts what is queued. 0: no timeout. */
+  post(method: string, args: unknown[], timeoutMs: number, done: (r: CallResult) => void): void {
+    if (this.broken) { done(this.broken); return; }
+    const seq = ++this.seq;
+    this.callbacks.set(seq, done);
+    this.outbox.push({ seq, method, args, timeoutMs });
+  }
+
+  /** Calls queued by post() and not sent yet. */
+  get queued(): number { return this.outbox.length; }
+
+  /** Posts the queued calls to the client thread in one message. */
+  send(): void {
+    if (!this.outbox.length) return;
+    this.port.postMessage(this.outbox);
+    this.outbox = [];
+  }
+
+  /** Hands every answer that has arrived to its callback. */
+  drain(): void {
+    for (;;) {
+      const m = receiveMessageOnPort(this.port);
+      if (!m) return;
+      for (const r of m.message as Reply[]) {
+        const result: CallResult = r.ok ? { ok: true, value: r.value } : { ok: false, type: r.type, message: r.message };
+        if (r.fatal && !r.ok) {
+          this.broken = result;
+          // the connection is gone: every call still waiting fails the same way
+          for (const cb of this.callbacks.values()) cb(result);
+          this.callbacks.clear();
+          continue;
+        }
+        const cb = this.callbacks.get(r.seq);
+        if (cb) { this.callbacks.delete(r.seq); cb(result); }
+      }
+    }
+  }
+
+  /** Also rings `cell` whenever answers arrive (a task system sleeping on its own cell wakes). */
+  ringAlso(cell: Int32Array): void {
+    this.port.postMessage({ ring: cell });
+  }
+
+  /** An executor for cantor.pool() tasks on this client's node. */
+  tasks(spec: RemotePoolSpec): RemoteTasks {
+    return new RemoteTasks(this, spec);
+  }
+}
+
+/** What cantor.pool() asks of a connected node's scheduler for each of its tasks. */
+export interface RemotePoolSpec { resources: string; priority: number; retries: number; timeoutMs: number }
+
+/** An artifact as it is sent to a node: the source only; the node compiles it itself. */
+export interface ShippedArtifact { id: string; moduleName: string; path: string; source: string; predeclared?: string[] }
+
+const now = (): number => performance.timeOrigin + performance.now();
+/** Tasks per task.runMany request when many are queued. */
+const BATCH = 64;
+
+/**
+ * Remote tasks of one cantor.pool() on a connected node. Each task is one `task.run` request
+ * whose answer is the task's outcome; artifacts go with the first task that needs them (the
+ * node keeps them on disk), and again if the node says it lacks them.
+ */
+export class RemoteTasks implements RemoteExecutor {
+  label = 'a Cantor node';
+  /** Names this client's tasks for the node (cancel requests use it). */
+  private readonly session = randomBytes(6).toString('hex');
+  private lookup: (id: string) => Artifact | undefined = () => undefined;
+  private readonly outcomes: RemoteOutcome[] = [];
+  private static readonly shipped = new Map<SyncClient, Set<string>>();
+
+  constructor(private readonly client: SyncClient, private readonly spec: RemotePoolSpec) {}
+
+  attach(signal: Int32Array, artifact: (id: string) => Artifact | undefined): void {
+    this.lookup = artifact;
+    this.client.ringAlso(signal);
+    const id = this.client.call('node.id', []);
+    if (id.ok) this.label = `node ${String(id.value).slice(0, 16)}`;
+  }
+
+  private get sent(): Set<string> {
+    let s = RemoteTasks.shipped.get(this.client);
+    if (!s) RemoteTasks.shipped.set(this.client, (s = new Set()));
+    return s;
+  }
+
+  private ship(ids: string[], all: boolean): ShippedArtifact[] {
+    const out: ShippedArtifact[] = [];
+    for (const id of ids) {
+      if (!all && this.sent.has(id)) continue;
+      const a = this.lookup(id);
+      if (!a) continue;
+      out.push({ id: a.id, moduleName: a.moduleName, path: a.path, source: a.source, ...(a.predeclared ? { predeclared: a.predeclared } : {}) });
+      this.sent.add(id);
+    }
+    return out;
+  }
+
+  /** Tasks sent and not answered, and tasks queued to go in the next batch. */
+  private inFlight = 0;
+  private queue: Array<{ t: RemoteTask; sentAt: number }> = [];
+
+  submit(tasks: RemoteTask[]): void {
+    const at = now();
+    for (const t of tasks) this.queue.push({ t, sentAt: at });
+    // one at a time while few are out (latency); in batches under a flood (throughput)
+    if (this.inFlight < 16 || this.queue.length >= BATCH) this.flush();
+  }
+
+  flush(): void {
+    while (this.queue.length) {
+      const chunk = this.queue.splice(0, BATCH);
+      if (chunk.length < 4) for (const { t, sentAt } of chunk) this.send(t, sentAt, false);
+      else this.sendMany(chunk, false);
+    }
+    this.client.send();
+  }
+
+  private send(t: RemoteTask, sentAt: number, resend: boolean): void {
+    const shipped = this.ship(t.arts, resend);
+    this.inFlight++;
+    this.client.post('task.run', [this.spec, `${this.session}:${t.id}`, t.name, t.bytes, t.arts, shipped], 0, r => {
+      this.inFlight--;
+      if (!r.ok && r.type === 'ArtifactMissing' && !resend) {
+        // the node lost them (another node at the address, or its store was cleared): once more, with all of them
+        this.send(t, sentAt, true);
+        this.client.send();
+        return;
+      }
+      this.outcome(t, sentAt, r.ok ? r.value : ['E', r.type, r.message]);
+    });
+  }
+
+  private sendMany(chunk: Array<{ t: RemoteTask; sentAt: number }>, resend: boolean): void {
+    const arts = [...new Set(chunk.flatMap(c => c.t.arts))];
+    const shipped = this.ship(arts, resend);
+    this.inFlight += chunk.length;
+    const tasks = chunk.map(({ t }) => [`${this.session}:${t.id}`, t.name, t.bytes]);
+    this.client.post('task.runMany', [this.spec, tasks, arts, shipped], 0, r => {
+      this.inFlight -= chunk.length;
+      if (!r.ok && r.type === 'ArtifactMissing' && !resend) {
+        this.sendMany(chunk, true);
+        this.client.send();
+        return;
+      }
+      chunk.forEach(({ t, sentAt }, i) => this.outcome(t, sentAt, r.ok ? (r.value as unknown[])[i] : ['E', r.type, r.message]));
+    });
+  }
+
+  /** Records how a task ended: a TaskAnswer [ok, bytes, start, end, worker, out] or ['E', type, message]. */
+  private outcome(t: RemoteTask, sentAt: number, v: unknown): void {
+    const end = now();
+    const a = v as unknown[];
+    if (!Array.isArray(a) || a[0] === 'E') {
+      const [type, message] = Array.isArray(a) ? [String(a[1]), String(a[2])] : ['RuntimeError', 'the node sent a malformed task answer'];
+      this.outcomes.push({ id: t.id, ok: false, bytes: null, error: { type, message }, start: sentAt, end, worker: -1 });
+      return;
+    }
+    const [ok, bytes, start, stop, worker, out] = a as [boolean, Uint8Array, number, number, number, string];
+    // the node's clock may differ from ours: keep its run time, place it at the answer's arrival
+    const run = Math.max(0, stop - start);
+    this.outcomes.push({ id: t.id, ok: ok === true, bytes, start: end - run, end, worker, out });
+  }
+
+  poll(): RemoteOutcome[] {
+    this.client.drain();
+    return this.outcomes.splice(0);
+  }
+
+  cancel(id: number): boolean {
+    const q = this.queue.findIndex(x => x.t.id === id);
+    if (q >= 0) { this.queue.splice(q, 1); return true; }
+    const r = this.client.call('task.cancel', [`${this.session}:${id}`]);
+    return r.ok && r.value === true;
   }
 }
 
@@ -98,13 +281,22 @@ export function connectedClient(): SyncClient | null {
 
 async function clientThread(d: ThreadData): Promise<void> {
   const { Peer, NetError, RemoteError, generateIdentity } = await import('./net.js');
-  const reply = (m: object) => { d.port.postMessage(m); Atomics.add(d.signal, 0, 1); Atomics.notify(d.signal, 0); };
-  type Call = { seq: number; method: string; args: unknown[]; timeoutMs: number };
+  const cells = [d.signal];
+  let replies: object[] = [];
+  const flush = () => {
+    const batch = replies;
+    replies = [];
+    d.port.postMessage(batch);
+    for (const c of cells) { Atomics.add(c, 0, 1); Atomics.notify(c, 0); }
+  };
+  // answers of one turn of the event loop travel together
+  const reply = (m: object) => { if (replies.push(m) === 1) setImmediate(flush); };
   const pending: Call[] = [];
   let peerId: string | null = null;
-  d.port.on('message', (m: Call) => {
-    if (peerId === null) { pending.push(m); return; }
-    void serve(m);
+  d.port.on('message', (m: Call[] | { ring: Int32Array }) => {
+    if (!Array.isArray(m)) { cells.push(m.ring); return; }
+    if (peerId === null) { pending.push(...m); return; }
+    for (const c of m) void serve(c);
   });
   let peer: import('./net.js').Peer;
   const serve = async (m: Call) => {

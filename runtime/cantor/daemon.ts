@@ -3,7 +3,8 @@
 // admits them) and a capability token (tokens.ts: what they may do, for which tenant). It
 // also waits for queue items on a caller's behalf (blocking pops cost no polling), counts its
 // requests in its metrics, serves those on HTTP, and leaves a node record in its data directory
-// so local commands (`xlang node status|logs|stop|token`) find it.
+// so local commands (`xlang node status|tasks|logs|stop|token`) find it. Tasks sent by
+// clients (cantor.pool under --connect) run on the node's own worker pool (tasks.ts).
 //
 // The record doubles as the lock: it is created exclusively, so two nodes never share one data
 // directory; a record left by a killed node (its pid is gone) is taken over.
@@ -17,6 +18,7 @@ import { ConfigError } from './identity.js';
 import { TokenVerifier, TokenError, issueToken, type Role } from './tokens.js';
 import { callService, allowed, ServiceError, METHODS, MAX_POP_WAIT_MS } from './services.js';
 import { serveMetrics } from './metrics.js';
+import { NodeTasks } from './tasks.js';
 
 export const RECORD_FILE = 'node.json';
 export const CLUSTER_TOKEN_FILE = 'cluster.token';
@@ -61,6 +63,7 @@ export interface NodeStatus {
   resources: ReturnType<LocalNode['ledger']['snapshot']>;
   links: ReturnType<Peer['links']>;
   requests: { served: number; refused: number; protocolErrors: number; waitingPops: number };
+  tasks: { queued: number; running: number; finished: number; workers: number };
 }
 
 /** The node record in `dataDir`, or null when there is none. A damaged one is a ConfigError. */
@@ -135,8 +138,13 @@ export class NodeDaemon {
   /** Resolves once the node has stopped (by `stop()`, or a `node.stop` request). */
   readonly stopped = new Promise<void>(r => { this.markStopped = r; });
   private peer!: Peer;
+  readonly tasks: NodeTasks;
 
-  private constructor(readonly node: LocalNode, readonly dataDir: string, private readonly verifier: TokenVerifier, private readonly recordFile: string, private readonly clusterTokenFile: string | null) {}
+  private constructor(readonly node: LocalNode, readonly dataDir: string, private readonly verifier: TokenVerifier, private readonly recordFile: string, private readonly clusterTokenFile: string | null) {
+    // a task's cantor calls are served as its caller's own requests would be
+    const never = new AbortController().signal;
+    this.tasks = new NodeTasks(node, (claims, peer, method, args) => this.dispatch(method, args, claims, { peerId: peer, token: undefined, signal: never }));
+  }
 
   static async start(opts: DaemonOptions): Promise<NodeDaemon> {
     const dataDir = resolve(opts.dataDir);
@@ -191,6 +199,7 @@ export class NodeDaemon {
       rssBytes: process.memoryUsage().rss, metricsUrl: this.metricsUrl,
       resources: this.node.ledger.snapshot(), links: this.peer.links(),
       requests: { served: s.served, refused: this.refused, protocolErrors: s.protocolErrors, waitingPops: this.waitingPops },
+      tasks: { ...this.tasks.counts(), workers: this.tasks.size },
     };
   }
 
@@ -248,6 +257,18 @@ export class NodeDaemon {
       case 'q.popWait':
         this.need(claims, 'submit', method);
         return this.popWait(claims, args, ctx.signal);
+      case 'task.run':
+        this.need(claims, 'submit', method);
+        return this.tasks.run(claims, ctx.peerId, Array.isArray(args) ? args : [], ctx.signal);
+      case 'task.runMany':
+        this.need(claims, 'submit', method);
+        return this.tasks.runMany(claims, ctx.peerId, Array.isArray(args) ? args : [], ctx.signal);
+      case 'task.cancel':
+        this.need(claims, 'submit', method);
+        return this.tasks.cancel(ctx.peerId, Array.isArray(args) ? args[0] : undefined);
+      case 'node.tasks':
+        this.need(claims, 'read', method);
+        return this.tasks.list(claims, Array.isArray(args) ? args[0] : undefined);
     }
     const r = callService(this.node, method, args, claims);
     if (method === 'q.push' && r === true) this.wake(claims.tenant, (args as unknown[])[0] as string);
@@ -307,6 +328,7 @@ export class NodeDaemon {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       for (const set of [...this.waiters.values()]) for (const w of [...set]) w.cancel();
+      this.tasks.stop();
       try { await this.peer.stop(); } catch { /* stopping anyway */ }
       if (this.metricsServer) await new Promise<void>(r => { this.metricsServer!.close(() => r()); this.metricsServer!.closeAllConnections(); });
       this.node.log.write('info', 'node stopped');
@@ -320,4 +342,4 @@ export class NodeDaemon {
 
 interface Waiter { tryPop(): void; cancel(): void }
 
-const DAEMON_METHODS = new Set(['node.status', 'node.stop', 'q.popWait']);
+const DAEMON_METHODS = new Set(['node.status', 'node.stop', 'q.popWait', 'task.run', 'task.runMany', 'task.cancel', 'node.tasks']);

@@ -18,7 +18,8 @@
 // responses come back in completion order, not request order. A frame longer than the limit
 // (16 MiB by default), a body that is not msgpack, or a frame of the wrong shape without a
 // usable id resets that stream only; the connection and the node keep serving. Writes made in
-// the same tick are coalesced into one stream write (one yamux frame, one Noise message).
+// the same turn of the event loop are coalesced into one stream write (one yamux frame, one
+// Noise message).
 //
 // Two secrets, never to be confused: the CLUSTER TOKEN is a shared secret that admits a
 // machine to the private network (`clusterKey()` derives the pnet pre-shared key from it);
@@ -349,7 +350,9 @@ abstract class FramedStream {
     if (this.closed || this.endRequested) return;
     this.out.push(frame);
     this.outBytes += frame.length;
-    if (!this.flushQueued) { this.flushQueued = true; queueMicrotask(() => { this.flushQueued = false; this.flush(); if (!this.closed) this.onFlushed(); }); }
+    // after this turn of the event loop: answers finished by several messages of one turn
+    // (results arriving from worker threads, say) leave in one write
+    if (!this.flushQueued) { this.flushQueued = true; setImmediate(() => { this.flushQueued = false; this.flush(); if (!this.closed) this.onFlushed(); }); }
   }
 
   private flush(): void {

@@ -1,4 +1,4 @@
-// `xlang node start|status|logs|stop|token`: run a long-lived Cantor node and talk to it.
+// `xlang node start|status|tasks|logs|stop|token`: run a long-lived Cantor node and talk to it.
 //
 // A command finds its node in one of two ways: `--connect ADDR` (with the cluster token and a
 // capability token, as any remote client), or the data directory (default .xlang/, or
@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { NodeStatus } from '../cantor/daemon.js';
+import type { TaskInfo } from '../cantor/tasks.js';
 import type { Role } from '../cantor/tokens.js';
 import { secretFromEnv } from '../cantor/client.js';
 
@@ -87,9 +88,31 @@ function printStatus(s: NodeStatus): void {
     `attributes ${Object.entries(s.resources.attributes).map(([k, v]) => `${k}=${v}`).join(', ')}`,
     `load      cpu ${s.resources.load.cpu.toFixed(2)}, ${s.resources.load.memoryFreeMB} MB free, ${s.resources.load.running} running`,
     `requests  ${s.requests.served} served, ${s.requests.refused} refused, ${s.requests.protocolErrors} protocol errors, ${s.requests.waitingPops} waiting pops`,
+    `tasks     ${s.tasks.queued} queued, ${s.tasks.running} running, ${s.tasks.finished} finished recently, ${s.tasks.workers} workers`,
     `links     ${s.links.length ? s.links.map(l => `${l.peerId.slice(-8)} ${l.direction}${l.rtt !== undefined ? ` ${l.rtt} ms` : ''}`).join(', ') : 'none'}`,
   ];
   process.stdout.write(lines.join('\n') + '\n');
+}
+
+/** Milliseconds as a short human duration. */
+const fmtMs = (ms: number) => (ms < 1000 ? `${ms.toFixed(ms < 10 ? 1 : 0)} ms` : fmtDuration(ms / 1000));
+
+function printTasks(rows: TaskInfo[]): void {
+  if (!rows.length) { process.stdout.write('no tasks\n'); return; }
+  const now = Date.now();
+  const table = [['ID', 'STATE', 'NAME', 'TENANT', 'WORKER', 'WAITED', 'RAN', 'AGE', 'CLIENT', 'RESOURCES']];
+  for (const t of rows) {
+    const started = t.startedAt;
+    table.push([
+      String(t.id), t.state, t.name, t.tenant, t.worker === null ? '-' : String(t.worker),
+      fmtMs((started ?? t.endedAt ?? now) - t.submittedAt), started === null ? '-' : fmtMs((t.endedAt ?? now) - started),
+      fmtMs(now - t.submittedAt), t.client.slice(-8), t.resources,
+    ]);
+  }
+  const widths = table[0]!.map((_, i) => Math.max(...table.map(r => r[i]!.length)));
+  process.stdout.write(table.map(r => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')).join('\n') + '\n');
+  const failed = rows.filter(t => t.error && t.state !== 'done');
+  for (const t of failed) process.stdout.write(`  task ${t.id}: ${t.error}\n`);
 }
 
 function parseTtl(v: string): number {
@@ -170,6 +193,18 @@ export function addNodeCommands(program: Command): void {
     .action(action(async (opts: Reach & { json?: boolean }) => {
       const s = await request(await target(opts), 'node.status') as NodeStatus;
       if (opts.json) process.stdout.write(JSON.stringify(s, null, 2) + '\n'); else printStatus(s);
+    }));
+
+  reach(node.command('tasks').description('tasks a node is running or ran recently (newest first), with their states and timings'))
+    .option('--state <state>', 'only tasks in this state: queued, running, done, failed, cancelled, timeout')
+    .option('-n, --limit <n>', 'at most this many (default 50)', '50')
+    .option('--json', 'print the tasks as JSON')
+    .action(action(async (opts: Reach & { state?: string; limit: string; json?: boolean }) => {
+      const states = ['queued', 'running', 'done', 'failed', 'cancelled', 'timeout'];
+      if (opts.state !== undefined && !states.includes(opts.state)) fail(`--state takes one of ${states.join(', ')}, not '${opts.state}'`);
+      const limit = /^\d+$/.test(opts.limit) && Number(opts.limit) > 0 ? Number(opts.limit) : fail(`--limit takes a whole number > 0, not '${opts.limit}'`);
+      const rows = await request(await target(opts), 'node.tasks', [{ state: opts.state ?? null, limit }]) as TaskInfo[];
+      if (opts.json) process.stdout.write(JSON.stringify(rows, null, 2) + '\n'); else printTasks(rows);
     }));
 
   reach(node.command('logs').description("the last lines of a node's log"))

@@ -1,65 +1,25 @@
 // The long-lived Cantor node (`xlang node start`) and its clients, as users run them: real node
 // processes, scripts bound with `xlang run --connect`, the control commands, refused
 // credentials, hostile requests, kill -9 during acknowledged writes, and concurrent clients.
-import { describe, it, expect, beforeAll, afterAll, afterEach } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
-import { join, dirname } from 'node:path';
-import { tmpdir } from 'node:os';
-import { fileURLToPath } from 'node:url';
+import { describe, it, expect, afterAll, afterEach } from 'vitest';
+import { spawn } from 'node:child_process';
+import { readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { run } from '../helpers.js';
 import { Peer, RemoteError, generateIdentity } from '../../runtime/cantor/net.js';
+import { Harness, kill, cli, type Started } from './harness.js';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
-const cli = join(root, 'dist/runtime/cli/main.js');
-let dir: string;
-let env: NodeJS.ProcessEnv;
-const nodes = new Set<ChildProcess>();
-const xlang = (args: string[], extra: NodeJS.ProcessEnv = {}) => run(process.execPath, [cli, ...args], dir, { ...env, ...extra });
-const file = (name: string, text: string) => { writeFileSync(join(dir, name), text); return name; };
+const h = new Harness();
+const dir = h.dir;
+const env = h.env;
+const xlang = (args: string[], extra: NodeJS.ProcessEnv = {}) => h.xlang(args, extra);
+const file = (name: string, text: string) => h.file(name, text);
+const startNode = (dataDir: string, extra: string[] = []) => h.startNode(dataDir, extra);
+const capFile = (dataDir: string, name: string, args: string[] = []) => h.capFile(dataDir, name, args);
+const connect = (n: Started, cap: string) => h.connect(n, cap);
 
-interface Started { child: ChildProcess; addr: string; metrics: string | null; dataDir: string; out: () => string }
-
-/** Starts `xlang node start` and resolves once it says where it listens. */
-function startNode(dataDir: string, extra: string[] = []): Promise<Started> {
-  const child = spawn(process.execPath, [cli, 'node', 'start', '--data-dir', dataDir, '--listen', '127.0.0.1:0', ...extra], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  nodes.add(child);
-  child.on('exit', () => nodes.delete(child));
-  let out = '', err = '';
-  child.stderr!.on('data', d => { err += d; });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`node did not start: ${err}`)), 20_000);
-    child.stdout!.on('data', d => {
-      out += d;
-      const addr = /listening on (\S+)/.exec(out)?.[1];
-      if (!addr || !/data dir/.test(out)) return;
-      clearTimeout(timer);
-      resolve({ child, addr: addr.replace(/\/p2p\/.*$/, ''), metrics: /metrics at (\S+)/.exec(out)?.[1] ?? null, dataDir, out: () => out });
-    });
-    child.on('exit', code => { clearTimeout(timer); reject(new Error(`node exited with ${code}: ${err}`)); });
-  });
-}
-
-function kill(child: ChildProcess, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise(resolve => { child.once('exit', () => resolve()); child.kill(signal); });
-}
-
-/** Issues a capability token with `xlang node token` into a file; returns its name. */
-async function capFile(dataDir: string, name: string, args: string[] = []): Promise<string> {
-  const r = await xlang(['node', 'token', '--data-dir', dataDir, ...args]);
-  expect(r.stderr).toBe('');
-  return file(name, r.stdout);
-}
-
-const connect = (n: Started, cap: string) => ['--connect', n.addr, '--token-file', join(n.dataDir, 'cluster.token'), '--cap-file', cap];
-
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'xlang-node-'));
-  env = { ...process.env, XDG_CACHE_HOME: join(dir, 'cache'), XLANG_DATA_DIR: '', XLANG_RESOURCES: '', XLANG_CLUSTER_TOKEN: '', XLANG_TOKEN: '' };
-});
-afterEach(async () => { await Promise.all([...nodes].map(c => kill(c))); });
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterEach(() => h.stopAll());
+afterAll(() => h.remove());
 
 describe('xlang node', { timeout: 120_000 }, () => {
   it('serves a connected script every service, metrics over HTTP, and the control commands', async () => {
