@@ -318,7 +318,7 @@ setrecursionlimit(n) | Sets the recursion limit value (the JS engine's stack dec
   },
   cantor: {
     doc: 'Cantor, the distributed runtime: kv store, objects, queues, globals, metrics, logs, resources and task pools, on the embedded node or the node `--connect` names.',
-    members: table((n, p) => (n === 'KV' || n === 'Queue' ? 'class' : p ? 'function' : 'constant'), `
+    members: table((n, p) => (['KV', 'Queue', 'Host', 'DataFrame', 'Network'].includes(n) ? 'class' : p ? 'function' : 'constant'), `
 kv: KV | The node's durable key-value store: set(key, value), get(key, default=None), has(key), delete(key), keys(prefix=''), set_many(dict).
 KV() | The key-value store (C++ XLang spellings Set, Get, Delete, Keys as well).
 objects: Objects | Objects by id: put(value) -> id, get(id), update(id, value), delete(id).
@@ -335,6 +335,12 @@ node_id() | The node's id (its libp2p peer id).
 data_dir() | The embedded node's data directory (None when connected to a remote node).
 log(level, *values) | Appends a line to the node's log (level: debug, verbose, info, warn, error).
 logV(*values) | Appends a verbose line to the node's log.
+Host() | The node as the C++ XLang / CantorAI examples name it: generate_uid() -> str (a random UUID), PushFrame(frame, priority=None) -> bool (delivers the DataFrame to every data view whose filter its header matches), PopFrame(view, 0, timeout_ms=-1) -> DataFrame or None (priority 0 first), CreateDataView(filter='') -> id, RemoveDataView(id), DataViews(), NodeId.
+DataFrame(size=0, **fields) | A frame: header fields type, priority (0, 1 or 2, default 2), startTime, sourceId, srcAddr (source), dstAddr (destination), format1..format8, metadata1..metadata4, refId, refIndex, dataSize, dataItemNum, and data (payload: bytearray(size) at first, or any value). Set(**fields), to_dict().
+Network() | Connect(host, port, token_file=None, cap_file=None) binds the script's cantor module to the node at host:port (as xlang run --connect does); OnConnected += fn(node_id).
+TakeFirstAvaibleResourceIndex(name) | The C++ XLang name (sic): takes the lowest free unit index of a quantity (e.g. "GPU": 0 .. count-1) and reserves it until ReleaseResourceIndex or the script's end; -1 when none is free.
+TakeFirstAvailableResourceIndex(name) | The same as TakeFirstAvaibleResourceIndex, spelt correctly.
+ReleaseResourceIndex(name, index) | Gives back a unit taken with TakeFirstAvaibleResourceIndex; True when it was held.
 `),
   },
 };

@@ -21,6 +21,7 @@ import { isMainThread } from 'node:worker_threads';
 import { createRequire } from 'node:module';
 import { toNumber, mkfloat } from '../runtime/core/numbers.js';
 import { serializerModule, localTasks, hostBindings } from '../runtime/hosts/main.js';
+import { compatMembers } from './cantor-compat.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -341,5 +342,6 @@ export function create(_ctx: StdlibContext): Record<string, unknown> {
     metrics,
     /** The C++ XLang spelling: one hit of a named counter. */
     CantorStatHit: (name: unknown, amount?: unknown) => inc(name, amount ?? 1),
+    ...compatMembers({ call, strArg, enc, dec, waitFor }),
   };
 }

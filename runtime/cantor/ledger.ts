@@ -112,6 +112,47 @@ export class Ledger {
     };
   }
 
+  /** Units of a quantity handed out one by one by index (takeUnit): name -> indices held here. */
+  private readonly units: Record<string, Set<number>> = {};
+
+  /**
+   * Takes the first unit of quantity `name` (indices 0 .. capacity-1) that is neither held here
+   * nor in `busy` (units held elsewhere: other isolates or processes on this node), and reserves
+   * it: the free amount drops by one until releaseUnit. -1 when none is free, or when the node
+   * has no quantity of that name. An attribute name is a ResourceSpecError (it has no units).
+   */
+  takeUnit(name: string, busy: ReadonlySet<number> = new Set()): number {
+    if (!Object.prototype.hasOwnProperty.call(this.quantities, name)) {
+      if (Object.prototype.hasOwnProperty.call(this.attributes, name)) throw new ResourceSpecError(`'${name}' is an attribute of this node, not a quantity: it has no units to take`);
+      return -1;
+    }
+    if ((this.free()[name] ?? 0) < 1) return -1;
+    const held = (this.units[name] ??= new Set());
+    const capacity = Math.floor(this.quantities[name]!);
+    for (let i = 0; i < capacity; i++) {
+      if (held.has(i) || busy.has(i)) continue;
+      held.add(i);
+      this.reserved[name] = (this.reserved[name] ?? 0) + 1;
+      this.version++;
+      return i;
+    }
+    return -1;
+  }
+
+  /** Gives back a unit takeUnit handed out here; false when this ledger does not hold it. */
+  releaseUnit(name: string, index: number): boolean {
+    const held = this.units[name];
+    if (!held?.delete(index)) return false;
+    this.reserved[name] = (this.reserved[name] ?? 0) - 1;
+    this.version++;
+    return true;
+  }
+
+  /** The indices of `name` held here, ascending. */
+  heldUnits(name: string): number[] {
+    return [...(this.units[name] ?? [])].sort((a, b) => a - b);
+  }
+
   snapshot(): LedgerSnapshot {
     return {
       nodeId: this.nodeId,

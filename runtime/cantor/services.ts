@@ -9,6 +9,9 @@ import type { LocalNode } from './node.js';
 import { StoreError } from './store.js';
 import { parseRequirement, satisfies, explainUnmet, ResourceExprError } from './expr.js';
 import { MetricsError } from './metrics.js';
+import { ResourceSpecError } from './ledger.js';
+import { threadId } from 'node:worker_threads';
+import { randomUUID } from 'node:crypto';
 
 /** Longest one blocking pop (`q.popWait`, served by a daemon) waits before answering "nothing yet". */
 export const MAX_POP_WAIT_MS = 20_000;
@@ -113,6 +116,16 @@ export const METHODS: Record<string, Method> = {
     },
   },
   'log.tail': { role: 'read', f: (n, _t, [count]) => n.log.tail(Math.min(Math.max(int(count ?? 100, 'a line count'), 0), 10_000)) },
+
+  // what the C++ XLang / CantorAI spellings reach (stdlib/cantor-compat.ts): units of a quantity
+  // taken by index, data views (filtered frame queues) and frames pushed into them
+  'res.takeIndex': { role: 'submit', f: (n, t, [name]) => takeIndex(n, t, str(name, 'a resource name')) },
+  'res.releaseIndex': { role: 'submit', f: (n, t, [name, index]) => releaseIndex(n, t, str(name, 'a resource name'), int(index, 'a resource index')) },
+  'dv.create': { role: 'submit', f: (n, t, [filter]) => dataViewCreate(n, t, filter) },
+  'dv.remove': { role: 'submit', f: (n, t, [id]) => dataViewRemove(n, t, str(id, 'a data view id')) },
+  'dv.list': { role: 'read', f: (n, t) => dataViews(n, t) },
+  'frame.push': { role: 'submit', f: (n, t, [header, frame, priority]) => framePush(n, t, header, bytes(frame, 'a frame'), priority) },
+  'frame.pop': { role: 'submit', f: (n, t, [id]) => framePop(n, t, str(id, 'a data view id')) },
 };
 
 const RANK: Record<Role, number> = { read: 0, submit: 1, admin: 2 };
@@ -139,4 +152,183 @@ export function callService(node: LocalNode, method: string, args: unknown, ctx:
     node.log.write('error', `${method} failed: ${(e as Error).stack ?? e}`);
     throw new ServiceError('RuntimeError', `${method} failed on node ${node.nodeId}: ${(e as Error).message}`);
   }
+}
+
+// --- units of a quantity taken by index (TakeFirstAvaibleResourceIndex) ---------------------
+//
+// The ledger of the isolate that serves the call hands the unit out and counts it as reserved.
+// Several isolates and processes may serve one node (the embedded node: the script, its tasks,
+// other scripts on the same data directory), so the claims are also kept in the store (one
+// transaction decides), each with the process and thread that took it; a claim whose process
+// has exited is free again. Claims belong to the node (the hardware), released by the tenant
+// that took them.
+
+interface Claim { pid: number; thread: number; tenant: string }
+const CLAIMS = 'unit-claims';
+
+function alive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
+}
+
+function readClaims(n: LocalNode): Record<string, Record<string, Claim>> {
+  try {
+    const v = JSON.parse(n.store.meta(CLAIMS) ?? '{}');
+    return v !== null && typeof v === 'object' && !Array.isArray(v) ? v : {};
+  } catch {
+    return {};
+  }
+}
+
+/** The live claims on units of `name` (index -> claim), dropping those of exited processes. */
+function liveClaims(n: LocalNode, name: string, all = readClaims(n)): Record<string, Claim> {
+  const out: Record<string, Claim> = {};
+  for (const [i, c] of Object.entries(all[name] ?? {})) if (c && typeof c.pid === 'number' && alive(c.pid)) out[i] = c;
+  return out;
+}
+
+/** Units this isolate's ledger holds although the store no longer lists them for it go back. */
+function syncLedger(n: LocalNode, name: string, claims: Record<string, Claim>): void {
+  for (const i of n.ledger.heldUnits(name)) {
+    const c = claims[i];
+    if (!c || c.pid !== process.pid || c.thread !== threadId) n.ledger.releaseUnit(name, i);
+  }
+}
+
+function takeIndex(n: LocalNode, t: string, name: string): number {
+  return n.store.batch(() => {
+    const all = readClaims(n);
+    const claims = liveClaims(n, name, all);
+    syncLedger(n, name, claims);
+    const mine = new Set(n.ledger.heldUnits(name));
+    const busy = new Set(Object.keys(claims).map(Number).filter(i => !mine.has(i)));
+    let index: number;
+    try { index = n.ledger.takeUnit(name, busy); } catch (e) {
+      if (e instanceof ResourceSpecError) throw new ServiceError('ValueError', e.message);
+      throw e;
+    }
+    if (index >= 0) claims[index] = { pid: process.pid, thread: threadId, tenant: t };
+    all[name] = claims;
+    n.store.setMeta(CLAIMS, JSON.stringify(all));
+    return index;
+  });
+}
+
+/** True when the unit was held by tenant `t` and is free now. */
+function releaseIndex(n: LocalNode, t: string, name: string, index: number): boolean {
+  return n.store.batch(() => {
+    const all = readClaims(n);
+    const claims = liveClaims(n, name, all);
+    const c = claims[index];
+    if (!c || c.tenant !== t) return false;
+    delete claims[index];
+    all[name] = claims;
+    n.store.setMeta(CLAIMS, JSON.stringify(all));
+    if (c.pid === process.pid && c.thread === threadId) n.ledger.releaseUnit(name, index);
+    return true;
+  });
+}
+
+// --- data views and frames (cantor.Host().PushFrame / PopFrame) -----------------------------
+//
+// A data view is a durable frame queue with a filter (a requirement expression over the frame's
+// header fields: `type == 100 && format2 > 100`); each view keeps one store queue per priority
+// (0 first). A pushed frame goes, in one transaction, to every view of the tenant whose filter
+// it matches. Frames arrive serialized; the node reads only the header it is given.
+
+const MAX_VIEWS = 1000;
+const MAX_HEADER = 64;
+const viewKey = (t: string) => `dataviews/${t}`;
+const viewQueue = (id: string, p: number) => `dataview/${id}/${p}`;
+const parsedFilters = new Map<string, ReturnType<typeof parseRequirement>>();
+
+function dataViews(n: LocalNode, t: string): Record<string, string> {
+  try {
+    const v = JSON.parse(n.store.meta(viewKey(t)) ?? '{}');
+    return v !== null && typeof v === 'object' && !Array.isArray(v) ? v : {};
+  } catch {
+    return {};
+  }
+}
+
+function filterOf(text: string): ReturnType<typeof parseRequirement> {
+  let e = parsedFilters.get(text);
+  if (!e) {
+    e = parseRequirement(text);
+    if (parsedFilters.size >= 4 * MAX_VIEWS) parsedFilters.clear();
+    parsedFilters.set(text, e);
+  }
+  return e;
+}
+
+function dataViewCreate(n: LocalNode, t: string, filter: unknown): string {
+  const text = filter == null ? '' : str(filter, 'a data view filter').trim();
+  if (text.length > 4096) throw new ServiceError('ValueError', 'a data view filter has at most 4096 characters');
+  // a malformed filter is a ValueError now, not at the first push
+  if (text !== '') {
+    try { filterOf(text); } catch (e) {
+      if (e instanceof ResourceExprError) throw new ServiceError('ValueError', `invalid data view filter: ${e.message}`);
+      throw e;
+    }
+  }
+  return n.store.batch(() => {
+    const views = dataViews(n, t);
+    if (Object.keys(views).length >= MAX_VIEWS) throw new ServiceError('ValueError', `a tenant has at most ${MAX_VIEWS} data views: remove some with RemoveDataView`);
+    const id = randomUUID();
+    views[id] = text;
+    for (let p = 0; p < 3; p++) n.store.queueCreate(t, viewQueue(id, p));
+    n.store.setMeta(viewKey(t), JSON.stringify(views));
+    return id;
+  });
+}
+
+function dataViewRemove(n: LocalNode, t: string, id: string): boolean {
+  return n.store.batch(() => {
+    const views = dataViews(n, t);
+    if (!Object.prototype.hasOwnProperty.call(views, id)) return false;
+    delete views[id];
+    for (let p = 0; p < 3; p++) n.store.queueDelete(t, viewQueue(id, p));
+    n.store.setMeta(viewKey(t), JSON.stringify(views));
+    return true;
+  });
+}
+
+/** Delivers a frame to every matching view; returns how many took it. */
+function framePush(n: LocalNode, t: string, header: unknown, frame: Uint8Array, priority: unknown): number {
+  const p = int(priority, 'a frame priority');
+  if (p < 0 || p > 2) throw new ServiceError('ValueError', `a frame priority is 0, 1 or 2 (0 first), not ${p}`);
+  if (header === null || typeof header !== 'object' || Array.isArray(header)) throw new ServiceError('TypeError', 'a frame header is a map of field -> value');
+  const entries = Object.entries(header as Record<string, unknown>);
+  if (entries.length > MAX_HEADER) throw new ServiceError('ValueError', `a frame header has at most ${MAX_HEADER} fields`);
+  const attributes: Record<string, number | string | boolean> = {};
+  for (const [k, v] of entries) {
+    if (!(typeof v === 'number' || typeof v === 'boolean' || (typeof v === 'string' && v.length <= 4096))) throw new ServiceError('TypeError', `frame header field '${k.slice(0, 40)}' must be a number, a bool or a short str`);
+    attributes[k] = v;
+  }
+  const dst = attributes.dstAddr;
+  if (typeof dst === 'string' && dst !== '' && dst !== n.nodeId) {
+    throw new ServiceError('ConnectionError', `the frame is for node ${dst.slice(0, 80)}, and node ${n.nodeId} is not connected to other nodes`);
+  }
+  const fields = { quantities: {}, attributes };
+  return n.store.batch(() => {
+    let delivered = 0;
+    for (const [id, text] of Object.entries(dataViews(n, t))) {
+      if (text !== '' && !satisfies(filterOf(text), fields)) continue;
+      n.store.queuePush(t, viewQueue(id, p), frame);
+      delivered++;
+    }
+    return delivered;
+  });
+}
+
+/** The view's next frame, highest priority first; null when it has none. KeyError for an unknown view. */
+function framePop(n: LocalNode, t: string, id: string): Uint8Array | null {
+  return n.store.batch(() => {
+    if (!Object.prototype.hasOwnProperty.call(dataViews(n, t), id)) throw new ServiceError('KeyError', `no data view '${id.slice(0, 80)}' (CreateDataView makes one)`);
+    for (let p = 0; p < 3; p++) {
+      const b = n.store.queuePop(t, viewQueue(id, p));
+      if (b) return b;
+    }
+    return null;
+  });
 }
