@@ -214,13 +214,17 @@ function takeIndex(n: LocalNode, t: string, name: string): number {
   });
 }
 
-/** True when the unit was held by tenant `t` and is free now. */
+/**
+ * True when the unit was taken in this process for tenant `t` and is free now. (On the embedded
+ * node that is the script that took it; a node serving clients cannot tell its clients apart,
+ * so there any client of the tenant may give it back.)
+ */
 function releaseIndex(n: LocalNode, t: string, name: string, index: number): boolean {
   return n.store.batch(() => {
     const all = readClaims(n);
     const claims = liveClaims(n, name, all);
     const c = claims[index];
-    if (!c || c.tenant !== t) return false;
+    if (!c || c.tenant !== t || c.pid !== process.pid) return false;
     delete claims[index];
     all[name] = claims;
     n.store.setMeta(CLAIMS, JSON.stringify(all));
