@@ -55,6 +55,47 @@ describe('tasks', () => {
     expect({ ...r, stdout: r.stdout.split('\n').sort().join('\n') }).toEqual({ code: 0, stdout: '\ngot 0\ngot 1\ngot 2', stderr: '' });
   });
 
+  it('waits for futures passed as arguments, and fails a task whose dependency failed or was cancelled', async () => {
+    file('deps.x', [
+      'def add(a, b=0):',
+      '    sleep(20)',
+      '    return a + b',
+      'def bad():',
+      '    raise KeyError("gone")',
+      'pool = taskpool()',
+      'a = add.taskrun(pool, 1, b=2)',
+      'b = add.taskrun(pool, a, b=a)',          // waits for a, gets its value twice
+      'c = add.taskrun(pool, b, 10)',
+      'print(c.get(), b.get(), a.get())',
+      'd = add.taskrun(pool, bad.taskrun(pool))',
+      'try:',
+      '    d.get()',
+      'except KeyError as e:',
+      '    print("KeyError", e)',
+      'one = taskpool(max_task_num=1)',
+      'slow = add.taskrun(one, 1)',
+      'later = add.taskrun(one, 2)',
+      'print(later.cancel())',
+      'e = add.taskrun(pool, later)',
+      'try:',
+      '    e.get()',
+      'except CancelledError as x:',
+      '    print("CancelledError", x)',
+      'waiting = add.taskrun(pool, slow)',
+      'print(waiting.cancel(), waiting.done(), slow.get())',
+    ].join('\n') + '\n');
+    const r = await xlang(['run', 'deps.x']);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe("16 6 3\nKeyError 'gone'\nTrue\nCancelledError task 'add', an argument of this task, was cancelled\nTrue True 1\n");
+  });
+
+  it('stops a cantor.pool task that runs past timeout_ms; the pool keeps serving', async () => {
+    file('timeout.x', 'import cantor\ndef spin():\n    while True:\n        pass\ndef ok(x):\n    return x\npool = cantor.pool(timeout_ms=200)\nf = spin.taskrun(pool)\ntry:\n    f.get()\nexcept TimeoutError as e:\n    print(e, f.getTotalTime() >= 200)\nprint([ok.taskrun(pool, i).get() for i in range(3)])\n');
+    const r = await xlang(['run', '--ephemeral', 'timeout.x']);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe("task 'spin' timed out after 200 ms and was stopped (its worker was replaced) True\n[0, 1, 2]\n");
+  });
+
   it('loses only the task whose worker ran out of memory; the pool keeps serving', async () => {
     file('oom.x', [
       'def bomb():',
