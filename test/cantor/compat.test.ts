@@ -1,7 +1,7 @@
 // The C++ XLang / CantorAI spellings of the cantor module (stdlib/cantor-compat.ts), through the
 // CLI as a user runs them: cantor.Host() with generate_uid and PushFrame/PopFrame over data
 // views, cantor.DataFrame(size) with its typed fields, TakeFirstAvaibleResourceIndex across
-// processes (and a holder killed with -9), and cantor.Network().Connect(host, port) against a
+// processes, worker isolates and a holder killed with -9, and cantor.Network().Connect against a
 // real `xlang node start`. Every process a test starts is killed in afterEach.
 import { describe, it, expect, beforeAll, afterAll, afterEach } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -205,6 +205,24 @@ print(cantor.TakeFirstAvaibleResourceIndex("GPU"), cantor.TakeFirstAvaibleResour
     const a = await xlang(['run', '--data-dir', data, 'after.x'], res);
     expect(a.stderr).toBe('');
     expect(a.stdout).toBe('0 1 -1\n');
+  });
+});
+
+describe('units taken by tasks', { timeout: 60_000 }, () => {
+  it('gives tasks in different worker isolates different units', async () => {
+    file('tasks.x', `import cantor
+def grab(i):
+    g = cantor.TakeFirstAvaibleResourceIndex("GPU")
+    sleep(300)
+    return g
+pool = taskpool(max_task_num=3)
+futs = [grab.taskrun(pool, i) for i in range(3)]
+print(sorted([f.get() for f in futs]), cantor.TakeFirstAvaibleResourceIndex("GPU"))
+`);
+    const r = await xlang(['run', '--ephemeral', 'tasks.x'], { XLANG_RESOURCES: 'GPU=2', XLANG_WORKERS: '3' });
+    expect(r.stderr).toBe('');
+    // two tasks got the two GPUs, the third none; they keep them until released or the script ends
+    expect(r.stdout).toBe('[-1, 0, 1] -1\n');
   });
 });
 
