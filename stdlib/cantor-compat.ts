@@ -14,8 +14,8 @@
 //   `xlang run --connect host:port` does (the C++ version links the local Cantor process to a
 //   peer; joining nodes into a cluster does not exist here yet).
 // - TakeFirstAvaibleResourceIndex(name) hands out the lowest free unit index of a quantity
-//   (0 .. capacity-1) and reserves it on the ledger until ReleaseResourceIndex(name, i) or the
-//   exit of the process that took it; -1 when none is free.
+//   (0 .. capacity-1) and reserves it on the ledger until ReleaseResourceIndex(name, i), the end
+//   of the script, or the exit of the process that took it; -1 when none is free.
 //
 // Every operation is a method of the node's service table (runtime/cantor/services.ts), so it
 // works the same on the embedded node and over --connect.
@@ -195,7 +195,7 @@ export function compatMembers(h: CantorHelpers): Record<string, unknown> {
   // --- Host -----------------------------------------------------------------------------------
   const Host = cls('Host');
   Host.nativeNew = (_c: unknown, args: unknown[]) => {
-    if (kwMap(args).pos.length || kwMap(args).kw.size) raiseError('TypeError', 'Host() takes no arguments');
+    if (args.length) raiseError('TypeError', 'Host() takes no arguments');
     return new Host.Inst();
   };
   (Host as any).refreshFast?.();
@@ -245,7 +245,7 @@ export function compatMembers(h: CantorHelpers): Record<string, unknown> {
   // --- Network --------------------------------------------------------------------------------
   const Network = cls('Network');
   Network.nativeNew = (_c: unknown, args: unknown[]) => {
-    if (kwMap(args).pos.length || kwMap(args).kw.size) raiseError('TypeError', 'Network() takes no arguments');
+    if (args.length) raiseError('TypeError', 'Network() takes no arguments');
     const net = new Network.Inst();
     // net.OnConnected += fn: fn(node_id) after each successful Connect
     Object.defineProperty(net, '$OnConnected', { value: makeEvent('OnConnected'), writable: true, configurable: true, enumerable: false });
