@@ -481,6 +481,13 @@ class Gen {
     return `${pad}${m}${loop}`;
   }
 
+  /** A call of the builtin range with one to three positional arguments. */
+  private isBuiltinRange(e: A.Expr): boolean {
+    if (e.kind !== 'Call' || e.func.kind !== 'Name' || e.func.id !== 'range' || e.keywords.length) return false;
+    const b = this.sc.bindings.get(e.func);
+    return !!b && b.kind === 'builtin' && !e.args.some(a => a.kind === 'Starred') && e.args.length >= 1 && e.args.length <= 3;
+  }
+
   /** `range(...)` with the builtin range: [start, stop, step] JS expressions, else null. */
   private rangeCall(e: A.Expr): [string, string, string | null] | null {
     if (e.kind !== 'Call' || e.func.kind !== 'Name' || e.func.id !== 'range' || e.keywords.length) return null;
@@ -562,7 +569,8 @@ class Gen {
     for (const al of s.names) {
       this.imports.add(al.name);
       let value: string;
-      if (s.deferred) value = `$rt.deferred(${JSON.stringify(al.name)}, $imp)`;
+      if (s.thru) value = `$rt.thruImport(${JSON.stringify(al.name)}, ${this.expr(s.thru)}, $imp, $m)`;
+      else if (s.deferred) value = `$rt.deferred(${JSON.stringify(al.name)}, $imp)`;
       else if (al.asname) value = `$imp(${JSON.stringify(al.name)})`;
       else {
         const top = al.name.split('.')[0]!;
@@ -1261,7 +1269,8 @@ class Gen {
     const known = (f: Fact) => f === 'i32' || f === 'int' || f === 'float';
     /** JS-number tests for the operands ('' when known). */
     const numTest = (o: Opnd, v: string) => (known(o.fact) || o.fact === 'fbox' ? '' : o.flag ? `(${o.flag} || typeof ${v} === 'number')` : `typeof ${v} === 'number'`);
-    const num = [numTest(x, a), numTest(y, b)].filter(Boolean).join(' && ');
+    // `x * x` tests x once
+    const num = (a === b ? [numTest(x, a)] : [numTest(x, a), numTest(y, b)]).filter(Boolean).join(' && ');
     /** int32 tests for an operand known to be a number ('' when known; null when it cannot pass). */
     const i32 = (o: Opnd, v: string): string | null => (o.fact === 'i32' ? '' : o.fact === 'float' || o.fact === 'fbox' ? null : o.fact === 'int' ? `(${v} | 0) === ${v}` : o.flag ?? `(${v} | 0) === ${v}`);
     const ifNum = (fast: string) => wrap(num ? `${num} ? ${fast} : ${call()}` : fast);
@@ -1293,7 +1302,7 @@ class Gen {
         // large ints, say, past what the int32 test below lets through)
         const isIntOf = (o: Opnd, v: string) => (o.fact === 'i32' || o.fact === 'int' ? '' : o.fact === 'float' || o.fact === 'fbox' ? null : `$isInt(${v})`);
         const ia = isIntOf(x, a), ib = isIntOf(y, b);
-        const intTests = ia === null || ib === null ? null : [ia, ib].filter(Boolean);
+        const intTests = ia === null || ib === null ? null : (a === b ? [ia] : [ia, ib]).filter(Boolean);
         const safe = intTests === null ? call() : `${r} <= ${MAX_SAFE} && ${r} >= -${MAX_SAFE}${intTests.map(t => ' && ' + t).join('')} ? ${r} + 0 : ${call()}`;
         const floatCase = `!$isInt(${r} = ${an} ${op} ${bn}) ? ${r} : ${safe}`;
         this.usedHelpers.add('isInt');
@@ -1365,6 +1374,16 @@ class Gen {
     const r = '$r';
     // comprehension targets are always bound before the element is evaluated
     for (const sym of scope.symbols.values()) this.fc.assigned.add(sym);
+    // `for i in range(...)` clauses become counted loops (the first one's range is made outside,
+    // as Python evaluates the first iterable eagerly); a name only such a clause assigns is an int
+    const counted = e.generators.map((g, i) => {
+      if (!this.isBuiltinRange(g.iter)) return false;
+      if (g.target.kind === 'Name') {
+        const b = this.binding(g.target);
+        if (b.kind === 'local' && b.sym.scope === scope && b.sym.defs.length === 1) this.rangeVars.add(b.sym);
+      }
+      return i === 0 || this.rangeCall(g.iter) !== null;
+    });
     let inner: string;
     if (e.kind === 'ListComp') inner = `${r}.push(${this.expr(e.elt)});`;
     else if (e.kind === 'SetComp') inner = `${r}.add(${this.expr(e.elt)});`;
@@ -1373,16 +1392,26 @@ class Gen {
     for (let i = e.generators.length - 1; i >= 0; i--) {
       const g = e.generators[i]!;
       const v = this.id('v');
-      const src = i === 0 ? first : `${this.h('iter')}(${this.expr(g.iter)})`;
       const conds = g.ifs.map(c => this.cond(c));
       const body = conds.length ? `if (${conds.map(c => `(${c})`).join(' && ')}) { ${inner} }` : inner;
-      inner = `for (const ${v} of ${src}) { ${this.store(g.target, v, '')}; ${body} }`;
+      let head: string;
+      if (counted[i] && i === 0) {
+        const en = this.id('e'), st = this.id('s');
+        head = `for (${this.varKw} ${v} = ${first}.start, ${en} = ${first}.stop, ${st} = ${first}.step; ${st} > 0 ? ${v} < ${en} : ${v} > ${en}; ${v} += ${st})`;
+      } else if (counted[i]) {
+        const [start, stop, step] = this.rangeCall(g.iter)!;
+        const en = this.id('e'), st = this.id('s');
+        head = step === null || /^\d+$/.test(step)
+          ? `for (${this.varKw} ${v} = ${start}, ${en} = ${stop}; ${v} < ${en}; ${v} += ${step ?? 1})`
+          : `for (${this.varKw} ${v} = ${start}, ${en} = ${stop}, ${st} = ${step}; ${st} > 0 ? ${v} < ${en} : (${st} === 0 ? ${this.h('raise')}(${this.builtinRef('ValueError')}("range() arg 3 must not be zero")) : ${v} > ${en}); ${v} += ${st})`;
+      } else head = `for (const ${v} of ${i === 0 ? first : `${this.h('iter')}(${this.expr(g.iter)})`})`;
+      inner = `${head} { ${this.store(g.target, v, '')}; ${body} }`;
     }
     const locals = [...scope.symbols.values()].map(s => s.jsName);
     for (let i = 0; i < this.fc.maxTemps; i++) locals.push(`$t${i}`);
     const decl = locals.length ? `${this.varKw} ${locals.join(', ')}; ` : '';
     this.fc = parent;
-    const src = `${this.h('iter')}(${this.expr(e.generators[0]!.iter)})`;
+    const src = counted[0] ? this.expr(e.generators[0]!.iter) : `${this.h('iter')}(${this.expr(e.generators[0]!.iter)})`;
     switch (e.kind) {
       case 'ListComp': return `((${first}) => { ${decl}const ${r} = []; ${inner} return ${r}; })(${src})`;
       case 'SetComp': return `((${first}) => { ${decl}const ${r} = $rt.set([]); ${inner} return ${r}; })(${src})`;

@@ -7,7 +7,7 @@ import {
   makeClass, PyProperty, StaticMethod, ClassMethod, EventDecl, makeEvent, superGet, attrFallbacks, construct, unproxy,
   instanceDict, setContainerFactories, type PyClass, fnName,
 } from './objects.js';
-import { PyTuple, PyDict, PySet, PyFrozenSet, PyBytes, PyRange, PySlice, tuple, EMPTY_TUPLE, dictUpdate, objectId, sliceIndices, idx } from './containers.js';
+import { PyTuple, PyDict, PySet, PyFrozenSet, PyBytes, PyRange, RangeIterator, PySlice, tuple, EMPTY_TUPLE, dictUpdate, objectId, sliceIndices, idx } from './containers.js';
 import * as ops from './ops.js';
 import { repr, str, complexRepr } from './repr.js';
 import { formatValue, percentFormat, setFormatHost } from './format.js';
@@ -734,6 +734,7 @@ export function initBuiltinTypes(): void {
   builtinType('event', Object.create(objProto), () => makeEvent('event'));
   const genProto = Object.getPrototypeOf(function* () { /* */ }).prototype;
   builtinType('generator', Object.getPrototypeOf(genProto), () => notCallableNew('generator'));
+  builtinType('range_iterator', RangeIterator.prototype, () => notCallableNew('range_iterator'));
   builtinType('property', PyProperty.prototype, function property(fget?: unknown, fset?: unknown, fdel?: unknown, doc?: unknown) {
     return new PyProperty(fget ?? null, fset ?? null, fdel ?? null, doc ?? null);
   });
@@ -1076,6 +1077,7 @@ function installMethods(): void {
     Object.getPrototypeOf([][Symbol.iterator]()),
     Object.getPrototypeOf(new Map().keys()),
     Object.getPrototypeOf(''[Symbol.iterator]()),
+    RangeIterator.prototype,
   ];
   for (const p of iterProtos) {
     defMethods(p, {

@@ -33,12 +33,22 @@ export class PyRange {
     const n = step > 0 ? Math.ceil((stop - start) / step) : Math.ceil((start - stop) / -step);
     this.length = n > 0 ? n : 0;
   }
-  *[Symbol.iterator](): Iterator<number> {
-    const { start, stop, step } = this;
-    if (step > 0) for (let i = start; i < stop; i += step) yield i;
-    else for (let i = start; i > stop; i += step) yield i;
-  }
+  [Symbol.iterator](): RangeIterator { return new RangeIterator(this.start, this.stop, this.step); }
   at(i: number): number { return this.start + i * this.step; }
+}
+
+/**
+ * iter(range(...)): a plain iterator object rather than a generator, so V8 inlines its next()
+ * into the loop that consumes it (a generator is resumed through a call per item).
+ */
+export class RangeIterator {
+  constructor(private i: number, private readonly stop: number, private readonly step: number) {}
+  next(): IteratorResult<number, undefined> {
+    const i = this.i;
+    if (this.step > 0 ? i < this.stop : i > this.stop) { this.i = i + this.step; return { value: i, done: false }; }
+    return { value: undefined, done: true };
+  }
+  [Symbol.iterator](): RangeIterator { return this; }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -128,83 +138,131 @@ function canon(k: unknown): string | null {
   return null;
 }
 
-interface Entry { key: unknown; value: unknown; next: Entry | null }
+/**
+ * A table slot that is not simply the value: the key differs from its normal form (1.0, True,
+ * tuples) or the key is compared through __eq__ (a chain of entries with one hash).
+ */
+class Entry {
+  constructor(public key: unknown, public value: unknown, public next: Entry | null) {}
+}
 
-/** Insertion-ordered hash table keyed by Python equality. */
+/** The Map key of k; a str that looks like a hash-chain key is escaped so the two never meet. */
+function normKey(k: unknown): unknown {
+  if (typeof k === 'string') return k.charCodeAt(0) === 0 && k.startsWith(HASHED) ? HASHED + 's' + k : k;
+  return keyOf(k);
+}
+function isChainKey(nk: unknown): boolean {
+  return typeof nk === 'string' && nk.charCodeAt(0) === 0 && nk.startsWith(HASHED) && nk.charCodeAt(HASHED.length) !== 115 /* s */;
+}
+
+/**
+ * Insertion-ordered hash table keyed by Python equality. A key that is its own normal form (a
+ * str, an int held as a number, a bigint, None, an instance without __hash__) maps straight to
+ * its value, so the common dicts cost one Map entry and no object per key; other keys hold an
+ * Entry. While no Entry exists (`wrapped` is 0) str and int lookups are one Map operation.
+ */
 export class Table {
-  private map = new Map<unknown, Entry>();
+  private map = new Map<unknown, unknown>();
   private count = 0;
+  /** How many Entry objects the map holds (heads and chained ones). */
+  private wrapped = 0;
   get size(): number { return this.count; }
 
-  private find(k: unknown): Entry | undefined {
-    const nk = keyOf(k);
-    let e = this.map.get(nk);
-    if (e === undefined || typeof nk !== 'string' || !nk.startsWith(HASHED)) return e;
+  get(k: unknown): unknown {
+    // the common str / small-int keys: one Map lookup
+    if (this.wrapped === 0 && (typeof k === 'string' || typeof k === 'number')) return this.map.get(k);
+    return this.getSlow(k);
+  }
+  private getSlow(k: unknown): unknown {
+    const nk = normKey(k);
+    const e = this.map.get(nk);
+    if (!(e instanceof Entry)) return e;
+    if (!isChainKey(nk)) return e.value;
     for (let x: Entry | null = e; x !== null; x = x.next) {
-      if (x.key === k || eq(x.key, k)) return x;
+      if (x.key === k || eq(x.key, k)) return x.value;
     }
     return undefined;
   }
-  get(k: unknown): unknown {
-    // fast path for the common string / small-int keys
-    if (typeof k === 'string' || typeof k === 'number') return this.map.get(k)?.value;
-    return this.find(k)?.value;
-  }
   has(k: unknown): boolean {
-    if (typeof k === 'string' || typeof k === 'number') return this.map.has(k);
-    return this.find(k) !== undefined;
+    if (this.wrapped === 0 && (typeof k === 'string' || typeof k === 'number')) return this.map.has(k);
+    return this.getSlow(k) !== undefined;
   }
   set(k: unknown, v: unknown): void {
-    if (typeof k === 'string' || typeof k === 'number') {
-      const e = this.map.get(k);
-      if (e !== undefined) e.value = v;
-      else { this.map.set(k, { key: k, value: v, next: null }); this.count++; }
+    if (this.wrapped === 0 && (typeof k === 'string' || typeof k === 'number')) {
+      const m = this.map, n = m.size;
+      m.set(k, v);
+      if (m.size !== n) this.count++;
       return;
     }
-    const nk = keyOf(k);
+    this.setSlow(k, v);
+  }
+  private setSlow(k: unknown, v: unknown): void {
+    const nk = normKey(k);
     const head = this.map.get(nk);
-    if (head === undefined) { this.map.set(nk, { key: k, value: v, next: null }); this.count++; return; }
-    if (typeof nk !== 'string' || !nk.startsWith(HASHED)) { head.value = v; return; }
+    if (head === undefined) {
+      if (nk === k) this.map.set(nk, v);
+      else { this.map.set(nk, new Entry(k, v, null)); this.wrapped++; }
+      this.count++;
+      return;
+    }
+    if (!(head instanceof Entry)) { this.map.set(nk, v); return; } // an equal key is there: it stays
+    if (!isChainKey(nk)) { head.value = v; return; }
     let e: Entry = head;
     for (;;) {
       if (e.key === k || eq(e.key, k)) { e.value = v; return; }
       if (e.next === null) break;
       e = e.next;
     }
-    e.next = { key: k, value: v, next: null };
+    e.next = new Entry(k, v, null);
+    this.wrapped++;
     this.count++;
   }
   delete(k: unknown): boolean {
-    const nk = keyOf(k);
+    const nk = normKey(k);
     const head = this.map.get(nk);
     if (head === undefined) return false;
-    if (typeof nk !== 'string' || !nk.startsWith(HASHED)) { this.map.delete(nk); this.count--; return true; }
+    if (!(head instanceof Entry)) { this.map.delete(nk); this.count--; return true; }
+    if (!isChainKey(nk)) { this.map.delete(nk); this.count--; this.wrapped--; return true; }
     let prev: Entry | null = null;
     for (let e: Entry | null = head; e !== null; prev = e, e = e.next) {
       if (e.key === k || eq(e.key, k)) {
         if (prev === null) { if (e.next === null) this.map.delete(nk); else this.map.set(nk, e.next); }
         else prev.next = e.next;
         this.count--;
+        this.wrapped--;
         return true;
       }
     }
     return false;
   }
-  clear(): void { this.map.clear(); this.count = 0; }
+  clear(): void { this.map.clear(); this.count = 0; this.wrapped = 0; }
   *entries(): Generator<[unknown, unknown]> {
-    for (const head of this.map.values()) for (let e: Entry | null = head; e !== null; e = e.next) yield [e.key, e.value];
+    for (const [nk, head] of this.map) {
+      if (!(head instanceof Entry)) { yield [nk, head]; continue; }
+      for (let e: Entry | null = head; e !== null; e = e.next) yield [e.key, e.value];
+    }
   }
   *keys(): Generator<unknown> {
-    for (const head of this.map.values()) for (let e: Entry | null = head; e !== null; e = e.next) yield e.key;
+    for (const [nk, head] of this.map) {
+      if (!(head instanceof Entry)) { yield nk; continue; }
+      for (let e: Entry | null = head; e !== null; e = e.next) yield e.key;
+    }
   }
   *values(): Generator<unknown> {
-    for (const head of this.map.values()) for (let e: Entry | null = head; e !== null; e = e.next) yield e.value;
+    for (const head of this.map.values()) {
+      if (!(head instanceof Entry)) { yield head; continue; }
+      for (let e: Entry | null = head; e !== null; e = e.next) yield e.value;
+    }
   }
-  /** The first entry (for popitem order) or the last one. */
+  /** The last entry (popitem order). */
   last(): [unknown, unknown] | undefined {
-    let lastE: Entry | undefined;
-    for (const head of this.map.values()) { let e: Entry = head; while (e.next !== null) e = e.next; lastE = e; }
-    return lastE ? [lastE.key, lastE.value] : undefined;
+    let last: [unknown, unknown] | undefined;
+    for (const [nk, head] of this.map) {
+      if (!(head instanceof Entry)) { last = [nk, head]; continue; }
+      let e: Entry = head; while (e.next !== null) e = e.next;
+      last = [e.key, e.value];
+    }
+    return last;
   }
 }
 

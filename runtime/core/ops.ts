@@ -773,6 +773,8 @@ export function is(a: unknown, b: unknown): boolean {
 }
 
 export function contains(container: any, x: any): boolean {
+  // a plain dict (its class cannot override __contains__)
+  if (container instanceof PyDict && Object.getPrototypeOf(container) === PyDict.prototype) return container.table.has(x);
   if (Array.isArray(container)) {
     for (let i = 0; i < container.length; i++) if (container[i] === x || eq(container[i], x)) return true;
     return false;
