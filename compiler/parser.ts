@@ -315,7 +315,11 @@ class Parser {
       let asname: string | null = null;
       if (this.isKw('deferred')) { this.next(); deferred = true; }
       if (this.isKw('as')) { this.next(); asname = this.name().v; }
-      if (this.isKw('thru')) { this.next(); thru = this.test(); }
+      if (this.isKw('thru')) {
+        this.next();
+        thru = this.test();
+        if (!asname && this.isKw('as')) { this.next(); asname = this.name().v; } // `import m thru 'addr' as x` reads naturally too
+      }
       names.push(this.node<A.Alias>('Alias', a, this.last.e, { name, asname }));
     } while (this.isOp(','));
     return this.node<A.Import>('Import', s, this.last.e, { names, deferred, thru });

@@ -289,7 +289,9 @@ class Analyzer {
       case 'Import':
         for (const al of s.names) this.declare(scope, al.asname ?? al.name.split('.')[0]!, 'import', al);
         if (s.thru) {
-          this.diagnostics.push(diag('error', 'unsupported', "'import ... thru' is not supported yet (it comes with Cantor)", s));
+          // the proxy is bound to the name as written: a dotted module needs `as`
+          for (const al of s.names) if (al.name.includes('.') && !al.asname) this.diagnostics.push(diag('error', 'syntax', `'import ${al.name} thru' needs a name for the module it binds: import ${al.name} thru ... as name`, al));
+          if (s.deferred) this.diagnostics.push(diag('error', 'syntax', "an import cannot be both 'deferred' and 'thru'", s));
           this.expr(s.thru, scope, ctx);
         }
         break;

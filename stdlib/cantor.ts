@@ -7,7 +7,8 @@
 // where those examples name an API (cantor.KV() with Set/Get/Delete, logV).
 import type { StdlibContext } from './context.js';
 import { raiseError } from '../runtime/core/exceptions.js';
-import { makeClass, nativeMethod, kwMap, invoke, KwArgs, typeOf } from '../runtime/core/objects.js';
+import { makeClass, nativeMethod, kwMap, invoke, KwArgs, typeOf, getattr, callKw } from '../runtime/core/objects.js';
+import * as objects from '../runtime/core/objects.js';
 import { PyDict } from '../runtime/core/containers.js';
 import { toArray } from '../runtime/core/ops.js';
 import { getCoreHost } from '../runtime/core/builtins.js';
@@ -20,7 +21,7 @@ import { parseRequirement, satisfies, ResourceExprError } from '../runtime/canto
 import { isMainThread } from 'node:worker_threads';
 import { createRequire } from 'node:module';
 import { toNumber, mkfloat } from '../runtime/core/numbers.js';
-import { serializerModule, localTasks, hostBindings } from '../runtime/hosts/main.js';
+import { serializerModule, localTasks, hostBindings, ModuleObject } from '../runtime/hosts/main.js';
 import { compatMembers } from './cantor-compat.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -54,12 +55,23 @@ function remoteClient(): import('../runtime/cantor/client.js').SyncClient | null
   }
 }
 
-/** Whether calls go to a node elsewhere (a connected node, or the node whose worker runs this task). */
-const bound = (): boolean => hostBindings.cantor !== null || !!process.env.XLANG_CONNECT;
 
-/** One service call through the current binding; errors become the Python exceptions they name. */
-function call(method: string, args: unknown[], timeoutMs?: number): any {
-  const r = hostBindings.cantor ? hostBindings.cantor(method, args, timeoutMs) : remoteClient()?.call(method, args, timeoutMs);
+/** The host's output flush: what the script printed is written before it waits on a remote node. */
+let flushOutput: () => void = () => {};
+
+type SyncClient = import('../runtime/cantor/client.js').SyncClient;
+
+/**
+ * Where one cantor module's calls go. The module `import cantor` gives follows the process's
+ * binding (the node whose worker runs this task, the --connect node, or the local node);
+ * `import cantor thru 'addr'` gives a module fixed to the node at addr.
+ */
+interface Binding { fixed: SyncClient | null }
+
+/** One service call through a binding; errors become the Python exceptions they name. */
+function callVia(b: Binding, method: string, args: unknown[], timeoutMs?: number): any {
+  if (b.fixed || hostBindings.cantor || process.env.XLANG_CONNECT) flushOutput();
+  const r = b.fixed ? b.fixed.call(method, args, timeoutMs) : hostBindings.cantor ? hostBindings.cantor(method, args, timeoutMs) : remoteClient()?.call(method, args, timeoutMs);
   if (r) {
     if (r.ok) return r.value;
     raiseError(KNOWN.has(r.type) ? r.type : 'RuntimeError', r.message);
@@ -102,7 +114,12 @@ function waitFor<T>(f: () => T | undefined, timeoutMs: number): T | undefined {
   }
 }
 
-export function create(_ctx: StdlibContext): Record<string, unknown> {
+export function create(ctx: StdlibContext, binding: Binding = { fixed: null }): Record<string, unknown> {
+  flushOutput = () => ctx.host.flush();
+  const call = (method: string, args: unknown[], timeoutMs?: number): any => callVia(binding, method, args, timeoutMs);
+  const bound = (): boolean => binding.fixed !== null || hostBindings.cantor !== null || !!process.env.XLANG_CONNECT;
+  const clientOf = (): SyncClient | null => binding.fixed ?? remoteClient();
+  if (!binding.fixed) installThru(ctx);
   const cls = (name: string) => makeClass(name, [], null, { module: 'cantor' }) as any;
 
   // --- kv ---------------------------------------------------------------------------------
@@ -305,7 +322,7 @@ export function create(_ctx: StdlibContext): Record<string, unknown> {
     const names: string[] = [], values: unknown[] = [];
     for (const k of ['priority', 'max_task_num']) if (kw.has(k)) { names.push(k); values.push(kw.get(k)); }
     const poolArgs = names.length ? [new KwArgs(names, values)] : [];
-    const client = remoteClient();
+    const client = clientOf();
     if (client) {
       // the connected node admits each task against its own ledger; ask it now whether it ever can
       const unmet = call('res.unmet', [text]) as string[];
@@ -330,7 +347,7 @@ export function create(_ctx: StdlibContext): Record<string, unknown> {
     objects: new (Objects as any).Inst(),
     globals: new (Globals as any).Inst(),
     node_id: () => call('node.id', []),
-    data_dir: () => (process.env.XLANG_CONNECT ? null : local().dataDir),
+    data_dir: () => (bound() ? null : local().dataDir),
     resources: () => toPy(call('node.resources', [])),
     /** Whether the node's free resources satisfy a requirement such as "GPU >= 1 && zone == 'edge'". */
     satisfies: (text: unknown) => call('res.satisfies', [strArg(text, 'a resource expression')]),
@@ -343,5 +360,83 @@ export function create(_ctx: StdlibContext): Record<string, unknown> {
     /** The C++ XLang spelling: one hit of a named counter. */
     CantorStatHit: (name: unknown, amount?: unknown) => inc(name, amount ?? 1),
     ...compatMembers({ call, strArg, enc, dec, waitFor }),
+    /** What `import m thru 'addr'` runs on the node: m.attr(*args, **kwargs), m imported there. */
+    _thru_call: Object.assign((...args: unknown[]) => {
+      const { pos, kw } = kwMap(args);
+      const [modName, attr, ...rest] = pos;
+      const m = ctx.host.importModule(strArg(modName, 'a module name'), process.cwd(), '__main__');
+      const f = getattr(m, strArg(attr, 'a member name'));
+      return callKw(f, rest, [...kw.keys()], [...kw.values()]);
+    }, { kw: true }),
+    /** Reads m.attr on the node: its value, or a marker when it is callable (called there, not here). */
+    _thru_get: (modName: unknown, attr: unknown) => {
+      const m = ctx.host.importModule(strArg(modName, 'a module name'), process.cwd(), '__main__');
+      const v = getattr(m, strArg(attr, 'a member name'));
+      return typeof v === 'function' || (v !== null && typeof v === 'object' && typeof (v as any).$__call__ === 'function') ? THRU_CALLABLE : v;
+    },
   };
 }
+
+/** What _thru_get answers for a member that is called on the node rather than sent back. */
+const THRU_CALLABLE = '<callable: runs on the node>';
+
+let thruInstalled = false;
+
+/**
+ * `import m thru 'addr'` (hosts/main.ts asks through hostBindings.thru): `cantor` gives a cantor
+ * module bound to that node; any other module is a proxy whose functions run there as tasks
+ * (the node imports m from the code shipped with the first call, running its top level there,
+ * once per worker) and whose other members are read from there.
+ */
+function installThru(ctx: StdlibContext): void {
+  if (thruInstalled) return;
+  thruInstalled = true;
+  hostBindings.thru = (name: string, addr: unknown, fromFile: string | null) => {
+    if (typeof addr !== 'string' || !addr) raiseError('TypeError', `import ${name} thru needs an address string such as '127.0.0.1:7878', not ${repr(addr)}`);
+    const { clientFor } = require('../runtime/cantor/client.js') as typeof import('../runtime/cantor/client.js');
+    let client: SyncClient;
+    try { client = clientFor(addr); } catch (e) { return raiseError('ConnectionError', (e as Error).message); }
+    if (name === 'cantor' || name === 'xlang_cantor') {
+      const members = create(ctx, { fixed: client });
+      const m = new ModuleObject('cantor', null);
+      for (const [k, v] of Object.entries(members)) Object.defineProperty(m, '$' + k, { value: v, writable: true, enumerable: true });
+      return name === 'cantor' ? m : Object.assign(new ModuleObject('xlang_cantor', null), { $cantor: m });
+    }
+    return new ThruModule(ctx, name, addr, client, fromFile);
+  };
+}
+
+/** A module served by a node: attribute reads go there; calls run there as tasks. */
+class ThruModule {
+  private pool: unknown = null;
+  private readonly members = new Map<string, unknown>();
+  private shipped = false;
+  constructor(private readonly ctx: StdlibContext, readonly name: string, readonly addr: string, private readonly client: SyncClient, private readonly fromFile: string | null) {}
+
+  private run(fn: string, attr: string, args: unknown[]): unknown {
+    const tasks = localTasks();
+    if (!this.shipped) {
+      // the module's code (and that of the user modules it imports) goes with the first task
+      for (const id of this.ctx.host.artifactsOf(this.name, this.fromFile)) tasks.alsoShip(id);
+      this.shipped = true;
+    }
+    this.pool ??= tasks.pool([], { resources: 'cpu >= 1', demand: {}, capacity: {}, retries: 0, unmet: null, timeoutMs: 0 },
+      this.client.tasks({ resources: 'cpu >= 1', priority: 1, retries: 0, timeoutMs: 0 }));
+    const cantorMod = this.ctx.host.importModule('cantor', process.cwd(), '__main__');
+    const fut = tasks.submit(getattr(cantorMod, fn), [this.pool, this.name, attr, ...args], `${this.name}.${attr}`);
+    return tasks.get(fut, null);
+  }
+
+  member(attr: string): unknown {
+    const have = this.members.get(attr);
+    if (have !== undefined) return have;
+    const v = this.run('_thru_get', attr, []);
+    if (v !== THRU_CALLABLE) return v; // a value: read again each time (it may change there)
+    const f = Object.assign((...args: unknown[]) => this.run('_thru_call', attr, args), { pyName: attr, qualname: `${this.name}.${attr}`, kw: true });
+    this.members.set(attr, f);
+    return f;
+  }
+}
+objects.attrFallbacks.push((o, name) => (o instanceof ThruModule && !name.startsWith('__') ? o.member(name) : undefined));
+objects.builtinType('thru_module', ThruModule.prototype, () => raiseError('TypeError', "modules served by a node come from 'import m thru address'"));
+nativeMethod(ThruModule.prototype, '__repr__', function (this: ThruModule) { return `<module '${this.name}' thru '${this.addr}'>`; });

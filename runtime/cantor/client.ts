@@ -277,6 +277,16 @@ export function connectedClient(): SyncClient | null {
   return shared.client;
 }
 
+const byAddr = new Map<string, SyncClient>();
+
+/** A client of the node at `addr` (`import m thru addr`), one per address, credentials from the environment. */
+export function clientFor(addr: string): SyncClient {
+  if (process.env.XLANG_CONNECT === addr) return connectedClient()!;
+  let c = byAddr.get(addr);
+  if (!c) byAddr.set(addr, (c = SyncClient.fromEnvironment(addr)));
+  return c;
+}
+
 // --- the client thread -----------------------------------------------------------------------
 
 async function clientThread(d: ThreadData): Promise<void> {

@@ -105,7 +105,11 @@ export type HostCallResult = { ok: true; value: any } | { ok: false; type: strin
  * (worker.ts, mode 'node') `cantor` carries the cantor module's calls to the node's main
  * thread, which runs them for the task's tenant.
  */
-export const hostBindings: { cantor: ((method: string, args: unknown[], timeoutMs?: number) => HostCallResult) | null } = { cantor: null };
+export const hostBindings: {
+  cantor: ((method: string, args: unknown[], timeoutMs?: number) => HostCallResult) | null;
+  /** `import name thru addr` in the module from `fromFile` (the cantor module sets it when loaded). */
+  thru: ((name: string, addr: unknown, fromFile: string | null) => unknown) | null;
+} = { cantor: null, thru: null };
 builtinNames.to_bin = Object.assign((v: unknown) => ser().toBin(v), { pyName: 'to_bin', builtin: true });
 builtinNames.from_bin = Object.assign((b: unknown) => ser().fromBin(b), { pyName: 'from_bin', builtin: true });
 builtinNames.open = makeOpen(x => rt.iter(x));
@@ -141,6 +145,11 @@ const runtime: any = Object.assign(Object.create(null), rt, {
     const all = mod.$__all__;
     const names: string[] = all !== undefined ? (rt.toArray(all) as string[]) : Object.keys(mod).filter(k => k.startsWith('$') && !k.startsWith('$_')).map(k => k.slice(1));
     for (const n of names) star['$' + n] = mod['$' + n];
+  },
+  /** `import name thru addr`: the cantor module provides what serves it. */
+  thruImport(name: string, addr: unknown, imp: (n: string) => unknown, mod: any) {
+    if (!hostBindings.thru) imp('cantor');
+    return hostBindings.thru!(name, addr, typeof mod?.$__file__ === 'string' ? mod.$__file__ : null);
   },
   /** The interactive prompt shows an expression statement's value (not None). */
   replShow(v: unknown) {
@@ -446,24 +455,56 @@ export class MainHost {
     return parent;
   }
 
-  private findAndLoad(name: string, parts: string[], fromDir: string): any {
+  /** Where `import name` from `fromDir` finds its code: a .x file, a package folder, or nothing (stdlib or missing). */
+  private findModuleFile(parts: string[], fromDir: string): { file: string } | { pkgDir: string } | null {
     const rel = join(...parts);
-    const dirs = [fromDir, ...this.searchPath];
-    for (const d of dirs) {
+    for (const d of [fromDir, ...this.searchPath]) {
       const file = join(d, rel + '.x');
-      if (existsSync(file)) return this.execModule(name, file, readFileSync(file, 'utf8'));
+      if (existsSync(file)) return { file };
       const pkgDir = join(d, rel);
       if (existsSync(pkgDir) && statSync(pkgDir).isDirectory()) {
         const init = join(pkgDir, '__init__.x');
-        if (existsSync(init)) return this.execModule(name, init, readFileSync(init, 'utf8'));
-        const m = new ModuleObject(name, pkgDir + '/');
-        this.modules.set(name, m);
-        return m;
+        return existsSync(init) ? { file: init } : { pkgDir };
       }
+    }
+    return null;
+  }
+
+  private findAndLoad(name: string, parts: string[], fromDir: string): any {
+    const found = this.findModuleFile(parts, fromDir);
+    if (found && 'file' in found) return this.execModule(name, found.file, readFileSync(found.file, 'utf8'));
+    if (found) {
+      const m = new ModuleObject(name, found.pkgDir + '/');
+      this.modules.set(name, m);
+      return m;
     }
     const native = this.stdlibModule(name);
     if (native) return native;
     exceptions.raiseError('ModuleNotFoundError', `No module named '${name}'`);
+  }
+
+  /**
+   * The artifacts of module `name` as `import name` in `fromFile` would find it, and of the user
+   * modules it imports, compiled but not run (`import m thru` ships them to the node that
+   * runs m). A stdlib module has none; a missing one is ModuleNotFoundError.
+   */
+  artifactsOf(name: string, fromFile: string | null): string[] {
+    const out: string[] = [];
+    const seen = new Set<string>();
+    const visit = (spec: string, dir: string, required: boolean): void => {
+      if (seen.has(spec) || spec.startsWith('.')) return;
+      seen.add(spec);
+      const found = this.findModuleFile(spec.split('.'), dir);
+      if (!found || !('file' in found)) {
+        if (required && !found && !this.stdlibModule(spec)) exceptions.raiseError('ModuleNotFoundError', `No module named '${spec}'`);
+        return;
+      }
+      const { artifact } = this.load(found.file, readFileSync(found.file, 'utf8'), spec);
+      out.push(artifact.id);
+      for (const imp of artifact.manifest.imports) visit(imp, dirname(found.file), false);
+    };
+    visit(name, fromFile && !fromFile.startsWith('<') ? dirname(fromFile) : process.cwd(), true);
+    return out;
   }
 
   private stdlibModule(name: string): any {

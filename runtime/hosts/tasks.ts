@@ -173,10 +173,10 @@ export class TaskSystem {
     return p;
   }
 
-  submit(fn: unknown, args: unknown[]): Future {
+  submit(fn: unknown, args: unknown[], label?: string): Future {
     const pool = args[0];
     if (!(pool instanceof TaskPool)) exceptions.raiseError('TypeError', `taskrun() needs a taskpool as its first argument, not '${objects.typeOf(pool).pyName}'`);
-    const name = (fn as any)?.qualname ?? (fn as any)?.pyName ?? objects.typeOf(fn).pyName;
+    const name = label ?? (fn as any)?.qualname ?? (fn as any)?.pyName ?? objects.typeOf(fn).pyName;
     const fut = new Future(this, this.nextId++, name, now());
     if (pool.cantor?.unmet) {
       // no node can ever run it: fail now rather than wait forever
@@ -270,9 +270,13 @@ export class TaskSystem {
     return x;
   }
 
+  /** Artifacts every remote task takes along (modules served through `import m thru`). */
+  private readonly shipAlways = new Set<string>();
+  alsoShip(id: string): void { this.shipAlways.add(id); }
+
   /** The artifacts of the user modules this script has loaded (a remote node may need them to import). */
   private userModules(): string[] {
-    const out: string[] = [];
+    const out: string[] = [...this.shipAlways];
     for (const [name, m] of this.host.modules) if (name !== '__main__' && typeof m?.xart === 'string') out.push(m.xart);
     return out;
   }

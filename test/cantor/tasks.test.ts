@@ -152,6 +152,45 @@ print("first:", first.get())
     expect(rows.map(t => `${t.name}:${t.state}`)).toEqual(['nap:done', 'nap:cancelled', 'nap:done', 'spin:timeout']);
   });
 
+  it("serves a module through 'import m thru addr', and the cantor module of that node", async () => {
+    const data = join(h.dir, 't4');
+    const n = await h.startNode(data);
+    const cap = await h.capFile(data, 'cap-t4');
+    const hostPort = n.addr.replace(/^\/ip4\/([^/]+)\/tcp\/(\d+)$/, '$1:$2');
+    h.file('thru_helper.x', 'def triple(x):\n    return 3 * x\n');
+    h.file('served.x', 'import thru_helper\ngreeting = "hello from the node"\ndef scaled(x, k=2):\n    return thru_helper.triple(x) * k\ndef fails():\n    raise KeyError("nope")\nprint("served loaded")\n');
+    h.file('user.x', `import served thru '${hostPort}'
+import cantor thru '${hostPort}' as node_cantor
+import math thru '${hostPort}' as rmath
+print(served)
+print(served.greeting, served.scaled(5, k=3), served.scaled(1), rmath.sqrt(16.0))
+node_cantor.kv.set("via-thru", [1, 2])
+print(node_cantor.kv.get("via-thru"))
+try:
+    served.fails()
+except KeyError as e:
+    print("KeyError", e)
+served.missing()
+`);
+    const env = { XLANG_CLUSTER_TOKEN_FILE: join(data, 'cluster.token'), XLANG_TOKEN_FILE: join(h.dir, cap) };
+    const r = await h.xlang(['run', 'user.x'], env);
+    // the module's top level runs on the node, once in each worker that serves one of its calls
+    expect(r.stdout).toMatch(/^<module 'served' thru '[\d.:]+'>\nserved loaded\n/);
+    expect(r.stdout.replace(/served loaded\n/g, '')).toBe(`<module 'served' thru '${hostPort}'>\nhello from the node 45 6 4.0\n[1, 2]\nKeyError 'nope'\n`);
+    expect(r.stderr).toMatch(/line 12, in <module>\n    served\.missing\(\)\n  \[task 'served\.missing' on node \w+, worker \d\]\nAttributeError: module 'served' has no attribute 'missing'\n$/);
+    // the node's data, not a local one
+    h.file('check4.x', 'import cantor\nprint(cantor.kv.get("via-thru"))\n');
+    expect((await h.xlang(['run', ...h.connect(n, cap), 'check4.x'])).stdout).toBe('[1, 2]\n');
+    h.file('nowhere.x', "import served thru '127.0.0.1:1'\nprint(served.greeting)\n");
+    const down = await h.xlang(['run', 'nowhere.x'], env);
+    expect(down.code).toBe(1);
+    expect(down.stderr).toMatch(/ConnectionError: /);
+    h.file('dotted.x', "import a.b thru '127.0.0.1:1'\n");
+    const dotted = await h.xlang(['run', 'dotted.x'], env);
+    expect(dotted.code).toBe(2);
+    expect(dotted.stderr).toMatch(/'import a\.b thru' needs a name for the module it binds/);
+  });
+
   it('refuses hostile task requests and never evaluates shipped JavaScript', async () => {
     const data = join(h.dir, 't3');
     const n = await h.startNode(data);
