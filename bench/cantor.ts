@@ -5,10 +5,12 @@
 //
 // Measured: remote kv get latency (the async client, and the synchronous client XLang scripts
 // use), durable writes per second (one per request, pipelined, and batched with set_many),
-// and the node's resident memory when idle. Redis runs with appendonly yes / appendfsync
+// remote tasks (an XLang script under --connect: round trip of one no-op task at a time, and
+// no-op tasks per second with 20,000 submitted at once), beside python3's ProcessPoolExecutor
+// doing the same on this machine, and the node's resident memory when idle. Redis runs with appendonly yes / appendfsync
 // everysec, the durability closest to the node's SQLite WAL (synchronous=NORMAL).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, connect as tcpConnect, type Socket } from 'node:net';
 import { join, dirname } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -68,7 +70,8 @@ async function measure(name: string, c: Client): Promise<Record<string, string>>
 
 // ---- the Cantor node ---------------------------------------------------------------------------
 function startNode(dataDir: string): Promise<string> {
-  const child = spawn(process.execPath, [cli, 'node', 'start', '--data-dir', dataDir, '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // workers stop after 3 s without tasks (30 s by default), so the idle reading below sees that
+  const child = spawn(process.execPath, [cli, 'node', 'start', '--data-dir', dataDir, '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, XLANG_WORKERS_IDLE_MS: '3000' } });
   children.push(child);
   let out = '';
   return new Promise((resolve, reject) => {
@@ -152,7 +155,65 @@ const syncTimes: number[] = [];
 for (let i = 0; i < 3500; i++) { const t = performance.now(); sync.call('kv.get', ['hot']); if (i >= 500) syncTimes.push(performance.now() - t); }
 results.cantor!['get p50 / p99 (sync client, as scripts)'] = `${ms(pct(syncTimes, 0.5))} / ${ms(pct(syncTimes, 0.99))}`;
 
-await new Promise(r => setTimeout(r, 2000));
+// remote tasks from a script, as users send them; python3's process pool beside them
+const xScript = join(dir, 'tasks.x');
+writeFileSync(xScript, `import cantor
+import time
+def noop(x):
+    return x
+pool = cantor.pool()
+noop.taskrun(pool, 0).get()
+lat = []
+for i in range(3000):
+    t0 = time.perf_counter()
+    noop.taskrun(pool, i).get()
+    lat.append((time.perf_counter() - t0) * 1000)
+lat.sort()
+n = 20000
+t0 = time.perf_counter()
+futs = [noop.taskrun(pool, i) for i in range(n)]
+s = sum(f.get() for f in futs)
+dt = time.perf_counter() - t0
+assert s == n * (n - 1) // 2
+print(lat[len(lat) // 2], lat[len(lat) * 99 // 100], n / dt)
+`);
+const pyScript = join(dir, 'tasks.py');
+writeFileSync(pyScript, `import time
+from concurrent.futures import ProcessPoolExecutor
+def noop(x):
+    return x
+if __name__ == "__main__":
+    with ProcessPoolExecutor(2) as pool:
+        pool.submit(noop, 0).result()
+        lat = []
+        for i in range(3000):
+            t0 = time.perf_counter()
+            pool.submit(noop, i).result()
+            lat.append((time.perf_counter() - t0) * 1000)
+        lat.sort()
+        n = 20000
+        t0 = time.perf_counter()
+        futs = [pool.submit(noop, i) for i in range(n)]
+        s = sum(f.result() for f in futs)
+        dt = time.perf_counter() - t0
+        assert s == n * (n - 1) // 2
+        print(lat[len(lat) // 2], lat[len(lat) * 99 // 100], n / dt)
+`);
+const capPath = join(dir, 'cap');
+writeFileSync(capPath, cap + '\n');
+const taskRows = (out: string) => {
+  const [p50, p99, perS] = out.trim().split(/\s+/).map(Number);
+  if (!(p50! >= 0 && perS! > 0)) throw new Error(`unexpected task benchmark output: ${out}`);
+  return { 'remote task round trip p50 / p99': `${ms(p50!)} / ${ms(p99!)}`, 'remote no-op tasks, 20,000 at once': rate(perS!, 1000) };
+};
+const xr = spawnSync(process.execPath, [cli, 'run', '--connect', addr, '--token-file', join(dataDir, 'cluster.token'), '--cap-file', capPath, xScript], { encoding: 'utf8' });
+if (xr.status !== 0) throw new Error(`the task benchmark failed: ${xr.stderr}`);
+Object.assign(results.cantor!, taskRows(xr.stdout));
+console.log('  remote tasks: done');
+const pr = spawnSync('python3', [pyScript], { encoding: 'utf8' });
+const pyTasks = pr.status === 0 ? taskRows(pr.stdout) : null;
+
+await new Promise(r => setTimeout(r, 6000));
 const status = await peer.request(id, 'node.status') as { rssBytes: number };
 results.cantor!['node RSS after the runs, idle'] = `${(status.rssBytes / (1 << 20)).toFixed(0)} MiB`;
 await peer.stop();
@@ -173,4 +234,8 @@ console.log('');
 const rows = Object.keys(results.cantor!);
 console.log('measure'.padEnd(44) + 'cantor'.padStart(26) + (results.redis ? 'redis'.padStart(26) : ''));
 for (const k of rows) console.log(k.padEnd(44) + results.cantor![k]!.padStart(26) + (results.redis?.[k] ? results.redis[k]!.padStart(26) : ''));
+if (pyTasks) {
+  console.log('\nbeside python3 ProcessPoolExecutor(2) on this machine (no network):');
+  for (const [k, v] of Object.entries(pyTasks)) console.log(k.padEnd(44) + v.padStart(26));
+}
 process.exit(0);

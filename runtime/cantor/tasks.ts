@@ -73,6 +73,8 @@ const HISTORY = 1000;
 /** Distinct (tenant, requirement, priority, retries) pools a node keeps at once. */
 const MAX_POOLS = 1000;
 const POOL_IDLE_MS = 60_000;
+/** A node with no task for this long stops its workers (they start again with the next task). */
+const WORKERS_IDLE_MS = Number(process.env.XLANG_WORKERS_IDLE_MS) > 0 ? Number(process.env.XLANG_WORKERS_IDLE_MS) : 30_000;
 const ID_RE = /^[0-9a-f]{64}(:\d{1,9})?$/;
 const MAX_SOURCE = 8 * 1024 * 1024;
 
@@ -176,7 +178,7 @@ export class NodeTasks {
     const t = this.threads = startPool({ size: this.size, signal: this.signal, mode: 'node' });
     t.schedPort.on('message', (m: any) => this.fromScheduler(m));
     for (let i = 0; i < t.size; i++) this.listen(i, t.workerPorts[i]!);
-    this.sweep = setInterval(() => this.dropIdlePools(), POOL_IDLE_MS / 2);
+    this.sweep = setInterval(() => this.idle(), WORKERS_IDLE_MS / 2);
     this.sweep.unref();
     return t;
   }
@@ -277,6 +279,23 @@ export class NodeTasks {
     return p.id;
   }
 
+  private lastTask = Date.now();
+
+  /** Forgets idle pools; stops the workers when no task has come for a while (an idle node stays small). */
+  private idle(): void {
+    if (this.live.size === 0 && this.batch.length === 0 && Date.now() - this.lastTask > WORKERS_IDLE_MS && this.threads) {
+      this.threads.stop();
+      this.threads = null;
+      if (this.sweep) clearInterval(this.sweep);
+      this.sweep = null;
+      this.pools.clear();
+      this.schedHas.clear();
+      this.node.log.write('info', `no task for ${WORKERS_IDLE_MS / 1000} s: workers stopped`);
+      return;
+    }
+    this.dropIdlePools();
+  }
+
   private dropIdlePools(all = false): void {
     const cutoff = Date.now() - (all ? 0 : POOL_IDLE_MS);
     const busy = new Set<number>();
@@ -364,6 +383,7 @@ export class NodeTasks {
     const fullKey = `${peer}\0${key}`;
     if (this.byKey.has(fullKey)) throw new ServiceError('ValueError', `task key '${key}' is already in use`);
     const id = this.nextId++;
+    this.lastTask = Date.now();
     const info: TaskInfo = {
       id, name, tenant: claims.tenant, client: peer, resources: adm.resources, state: 'queued',
       submittedAt: Date.now(), startedAt: null, endedAt: null, worker: null, error: null,
