@@ -197,11 +197,15 @@ class Gen {
    */
   private readonly varKw: 'let' | 'var';
 
+  /** Inline `%` and `//` by a positive int literal for any int dividend, not only int32 ('quickjs'). */
+  private readonly wideMod: boolean;
+
   constructor(private sc: ScopeResult, private moduleName: string, private repl = false, target: Target = 'v8') {
     this.inlineOps = true;
     this.sentinelArgs = target === 'quickjs';
     this.flattenFstr = target === 'v8';
     this.varKw = target === 'quickjs' ? 'var' : 'let';
+    this.wideMod = target === 'quickjs';
   }
 
   // --- utilities ----------------------------------------------------------------------------
@@ -272,11 +276,13 @@ class Gen {
     const chunks: string[] = [];
     let outLen = 0;
     let line = 0, lineStart = 0, pos = 0;
+    // the next newline at or after pos (markers hold none): searched once per line, not once per
+    // marker, which on the long lines of inlined operators was quadratic
+    let nl = text.indexOf('\n', 0);
     for (;;) {
       const i = text.indexOf(M0, pos);
       const end = i < 0 ? text.length : i;
       // count newlines in text[pos, end)
-      let nl = text.indexOf('\n', pos);
       while (nl >= 0 && nl < end) { line++; lineStart = outLen + (nl - pos) + 1; nl = text.indexOf('\n', nl + 1); }
       chunks.push(text.slice(pos, end));
       outLen += end - pos;
@@ -424,6 +430,17 @@ class Gen {
       return `${pad}${m}${o} = ${this.expr(tg.value)}; ${v} = ${this.attrLoadOf(o, tg.attr, v)}; ${this.attrStore(o, tg.attr, inplace(v, null, this.expr(s.value)), this.isSelf(tg.value))};\n`;
     }
     if (tg.kind === 'Subscript') {
+      const kf = tg.slice.kind === 'Slice' ? null : this.fact(tg.slice);
+      if (this.inlineOps && (kf === 'i32' || kf === 'int')) {
+        // `lst[i] op= v` with an int index: the element read and written in place when it exists
+        const o = this.temp(), cur = this.temp(), v = this.temp();
+        let k = this.expr(tg.slice), pre = '';
+        if (!ATOM.test(k)) { const kt = this.temp(); pre = `${kt} = ${k}; `; k = kt; }
+        this.usedHelpers.add('isArray');
+        const val = inplace(cur, null, this.expr(s.value));
+        return `${pad}${m}${o} = ${this.expr(tg.value)}; ${pre}${cur} = $isArray(${o}) && (${cur} = ${o}[${k}]) !== undefined ? ${cur} : ${this.h('getitem')}(${o}, ${k}); ` +
+          `${v} = ${val}; if ($isArray(${o}) && ${k} >= 0 && ${k} < ${o}.length) ${o}[${k}] = ${v}; else ${this.h('setitem')}(${o}, ${k}, ${v});\n`;
+      }
       const o = this.temp(), k = this.temp(), cur = this.temp();
       return `${pad}${m}${o} = ${this.expr(tg.value)}; ${k} = ${this.expr(tg.slice)}; ${cur} = ${this.h('getitem')}(${o}, ${k}); ${this.h('setitem')}(${o}, ${k}, ${inplace(cur, null, this.expr(s.value))});\n`;
     }
@@ -1080,7 +1097,8 @@ class Gen {
 
   private joinedStr(e: A.JoinedStr, spec = false): string {
     if (e.parts.length === 0) return '""';
-    const code = '(' + e.parts.map(p => (typeof p === 'string' ? JSON.stringify(p) : this.formatted(p))).join(' + ') + (typeof e.parts[0] === 'string' ? '' : ' + ""') + ')';
+    // fmt() gives a str, so a concatenation of two or more parts needs no trailing + ""
+    const code = '(' + e.parts.map(p => (typeof p === 'string' ? JSON.stringify(p) : this.formatted(p))).join(' + ') + (typeof e.parts[0] === 'string' || e.parts.length > 1 ? '' : ' + ""') + ')';
     // V8 keeps a concatenation as a rope: flatten the result of one (not of a format spec)
     return !spec && this.flattenFstr && e.parts.length > 1 ? `${this.h('fstr')}${code}` : code;
   }
@@ -1334,6 +1352,13 @@ class Gen {
         const fast = op === '%'
           ? `(${r} = ${a} % ${b}) < 0 ? ${r} + ${b} : ${r} + 0`
           : `(${r} = ${a} % ${b}) < 0 ? (${a} - ${r}) / ${b} - 1 : (${a} - ${r}) / ${b}`;
+        if (test && this.wideMod) {
+          // ('quickjs') any int dividend, not only an int32 one: the remainder of a number is an
+          // int32 exactly when the number is an int (a raw float's is fractional, NaN's is NaN)
+          const num = x.flag ? `(${x.flag} || typeof ${a} === 'number')` : `typeof ${a} === 'number'`;
+          const rest = op === '%' ? `${r} < 0 ? ${r} + ${b} : ${r} + 0` : `${r} < 0 ? (${a} - ${r}) / ${b} - 1 : (${a} - ${r}) / ${b}`;
+          return wrap(`${num} && ((${r} = ${a} % ${b}) | 0) === ${r} ? (${rest}) : ${call()}`);
+        }
         return wrap(test ? `${test} ? (${fast}) : ${call()}` : fast);
       }
     }

@@ -1182,7 +1182,11 @@ export function initFormatHost(): void {
     toArray: ops.toArray,
     callFormatHook: (x: any, spec: string) => {
       const f = x?.$__format__;
-      if (typeof f === 'function' && f !== types.object!.prototype.$__format__) return invoke(f, x, [spec]) as string;
+      if (typeof f === 'function' && f !== types.object!.prototype.$__format__) {
+        const r = invoke(f, x, [spec]);
+        if (typeof r !== 'string') raiseError('TypeError', `__format__ must return a str, not ${typeOf(r).pyName}`);
+        return r;
+      }
       return undefined;
     },
     index: (x: unknown) => Number(indexInt(x)),

@@ -110,7 +110,11 @@ function groupDigits(intPart: string, sep: string, every: number): string {
 }
 
 export function formatValue(x: any, spec: string): string {
-  if (spec === '') return host.str(x);
+  if (spec === '') {
+    // an object's own __format__ is called for the empty spec too (as Python's format() does)
+    const own = x !== null && typeof x === 'object' ? host.callFormatHook(x, '') : undefined;
+    return own ?? host.str(x);
+  }
   const hook = host.callFormatHook(x, spec);
   if (hook !== undefined) return hook;
   const m = /^(?:(.)?([<>^=]))?([+\- ])?(z)?(#)?(0)?(\d+)?([,_])?(?:\.(\d+))?([bcdeEfFgGnosxX%])?$/s.exec(spec);

@@ -33,7 +33,7 @@ function fmt(v: unknown, conv: number, spec: string): string {
   else if (conv === 2) v = str(v);
   else if (conv === 3) v = builtinNames.ascii !== undefined ? (builtinNames.ascii as any)(v) : repr(v);
   if (spec === '' && typeof v === 'string') return v;
-  if (spec === '') return str(v);
+  if (spec === '' && (v === null || typeof v !== 'object')) return str(v);
   return formatValue(v, spec);
 }
 

@@ -1,14 +1,26 @@
 // The runtime's fast paths against python3's output (stored below, generated once with
 // python3 3.11): dict keys stored directly beside keys that need an entry (1 / 1.0 / True,
 // tuples, __hash__ chains, a str that looks like a chain key), counted range comprehensions,
-// range iterators, and `x * x` past the safe range.
+// range iterators, and `x * x` past the safe range; f-strings and __format__.
 import { describe, it, expect } from 'vitest';
 import { MainHost } from '../../dist/runtime/hosts/main.js';
 
 const code = "d = {}\nd[\"a\"] = 1; d[2] = \"two\"; d[1.0] = \"f\"; d[1] = \"i\"; d[True] = \"t\"\nprint(d, len(d), d[1], d.get(1.0), True in d, 2.0 in d)\nd[(1, 2)] = \"tup\"; d[\"\\x00\\x01#5\"] = \"esc\"; d[None] = 0\nprint(d[(1, 2)], d[\"\\x00\\x01#5\"], d[None], len(d), list(d))\nclass K:\n    def __init__(self, v): self.v = v\n    def __hash__(self): return self.v % 2 + 10 * (self.v > 2)\n    def __eq__(self, o): return isinstance(o, K) and o.v == self.v\n    def __repr__(self): return \"K%d\" % self.v\nfor i in range(5): d[K(i)] = i\nprint(d[K(3)], K(7) in d, len(d))\ndel d[K(1)]; del d[1]; del d[\"a\"]\nprint(d, len(d))\nprint(d.popitem(), len(d))\ne = {\"x\": 1, \"y\": 2}; del e[\"x\"]; e[\"x\"] = 3; e[5] = 5; del e[5]\nprint(e, list(e.items()), \"x\" in e, 5 in e, e.pop(\"y\"), e)\ne.clear(); e[1.5] = 1; e[2] = 2; print(e, e[2.0], sorted(e.values()))\ns = set([1, 1.0, True, \"a\", (1,), \"a\"]); s.discard(1); print(sorted(map(repr, s)), len(s))\nprint([i * i for i in range(-3, 4)], [i for i in range(10, 0, -4)], [i for i in range(3, 3)])\nprint([(i, j) for i in range(3) for j in range(i)], {i: -i for i in range(2, 9, 3)})\nprint(sum(x * x for x in range(100000)), sum(x * x for x in [0.5, 3, 2 ** 40]), (2 ** 40) * (2 ** 40))\nit = iter(range(5, 0, -2)); print(next(it), list(it), list(range(4))[::-1])\ndef sq(xs):\n    for x in xs:\n        yield x * x\nprint(list(sq(range(4))), list(sq([1.5, -2, 10 ** 10])))\n";
 const expected = "{'a': 1, 2: 'two', 1.0: 't'} 3 t t True True\ntup esc 0 6 ['a', 2, 1.0, (1, 2), '\\x00\\x01#5', None]\n3 False 11\n{2: 'two', (1, 2): 'tup', '\\x00\\x01#5': 'esc', None: 0, K0: 0, K2: 2, K3: 3, K4: 4} 8\n(K4, 4) 7\n{'x': 3} [('y', 2), ('x', 3)] True False 2 {'x': 3}\n{1.5: 1, 2: 2} 2 [1, 2]\n[\"'a'\", '(1,)'] 2\n[9, 4, 1, 0, 1, 4, 9] [10, 6, 2] []\n[(1, 0), (2, 0), (2, 1)] {2: -2, 5: -5, 8: -8}\n333328333350000 1.2089258196146292e+24 1208925819614629174706176\n5 [3, 1] [3, 2, 1, 0]\n[0, 1, 4, 9] [2.25, 4, 100000000000000000000]\n";
 
+const fcode = "class A:\n    def __format__(self, spec): return 5\nclass B:\n    def __format__(self, spec): return \"b\" + spec\nx = 3\nprint(f\"{x}{x}\", f\"{B():q}{x}\", f\"{x=}{x}\", f\"{x}\")\ntry:\n    print(f\"{A()}{A()}\")\nexcept TypeError as e:\n    print(e)\nprint(f\"{[1, 2.0]}{(1,)}{ {1: None} }{None}{1.0}\", format(B()), format(3.0), \"{}{}\".format(B(), 2))\nclass E(Exception): pass\nprint(f\"{E('m')}!\")\n";
+const fexpected = "33 bq3 x=33 3\n__format__ must return a str, not int\n[1, 2.0](1,){1: None}None1.0 b 3.0 b2\nm!\n";
+
+function run(src: string): string {
+  let out = '';
+  const host = new MainHost({ argv: ['t.x'], cacheDir: null, stdout: s => { out += s; } });
+  host.runSource(src, '<test>');
+  host.flush();
+  return out;
+}
+
 describe('runtime fast paths', () => {
+  it('f-strings call __format__ (empty spec too) and need a str from it', () => expect(run(fcode)).toBe(fexpected));
   it('match python3', () => {
     let out = '';
     const host = new MainHost({ argv: ['t.x'], cacheDir: null, stdout: s => { out += s; } });
