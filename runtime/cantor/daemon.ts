@@ -59,6 +59,8 @@ export interface NodeStatus {
   startedAt: string;
   uptimeS: number;
   rssBytes: number;
+  /** V8 heap of the node's main thread, and memory outside it (buffers). */
+  heap: { usedBytes: number; totalBytes: number; externalBytes: number };
   metricsUrl: string | null;
   resources: ReturnType<LocalNode['ledger']['snapshot']>;
   links: ReturnType<Peer['links']>;
@@ -197,6 +199,7 @@ export class NodeDaemon {
       nodeId: this.nodeId, pid: process.pid, version: VERSION, dataDir: this.dataDir, addrs: this.addrs(),
       startedAt: this.startedAt.toISOString(), uptimeS: (Date.now() - this.startedAt.getTime()) / 1000,
       rssBytes: process.memoryUsage().rss, metricsUrl: this.metricsUrl,
+      heap: (({ heapUsed, heapTotal, external }) => ({ usedBytes: heapUsed, totalBytes: heapTotal, externalBytes: external }))(process.memoryUsage()),
       resources: this.node.ledger.snapshot(), links: this.peer.links(),
       requests: { served: s.served, refused: this.refused, protocolErrors: s.protocolErrors, waitingPops: this.waitingPops },
       tasks: { ...this.tasks.counts(), workers: this.tasks.size },

@@ -15,6 +15,16 @@ if (!(process.argv[2] === 'run' && process.argv.slice(3).find(a => a === '--sand
   v8.setFlagsFromString('--max-inlined-bytecode-size=800');
 }
 
+// A long-lived node mostly waits: a small young generation keeps it small (~14 MB less resident
+// when idle, and it does not balloon under load). The flag only counts at start-up, so the
+// process replaces itself once with it (same pid, same stdio).
+const SMALL_HEAP = '--max-semi-space-size=1';
+const execve = (process as unknown as { execve?: (file: string, args: string[], env: NodeJS.ProcessEnv) => never }).execve;
+if (process.argv[2] === 'node' && process.argv[3] === 'start' && !process.execArgv.includes(SMALL_HEAP) && typeof execve === 'function') {
+  // (and few malloc arenas: the task workers' threads leave theirs behind otherwise)
+  execve(process.execPath, [process.execPath, SMALL_HEAP, '--expose-gc', ...process.execArgv, ...process.argv.slice(1)], { MALLOC_ARENA_MAX: '2', ...process.env });
+}
+
 const { readFileSync, writeFileSync, existsSync, mkdtempSync, rmSync } = await import('node:fs');
 
 // Fast path for running a program: commander (about 14 ms to load) is only needed for the rest.
