@@ -1174,6 +1174,11 @@ class Gen {
     const m = this.mark(e);
     const hasStar = e.args.some(a => a.kind === 'Starred');
     const hasKw = e.keywords.length > 0;
+    // sum/any/all of one generator expression: the loop in place (see comprehension)
+    if (!hasKw && e.args.length === 1 && e.args[0]!.kind === 'GeneratorExp' && e.func.kind === 'Name' &&
+        (e.func.id === 'sum' || e.func.id === 'any' || e.func.id === 'all') && this.binding(e.func).kind === 'builtin') {
+      return `${m}${this.comprehension(e.args[0] as A.GeneratorExp, e.func.id)}`;
+    }
     const args = e.args.map(a => this.expr(a));
     // zero-argument super()
     if (e.func.kind === 'Name' && e.func.id === 'super' && e.args.length === 0 && !hasKw && this.binding(e.func).kind === 'builtin') {
@@ -1389,11 +1394,16 @@ class Gen {
     return `(${pre}${kFlag ? kFlag + ' && ' : ''}$isArray(${o}) && (${r} = ${o}[${k}]) !== undefined ? ${r} : ${this.h('getitem')}(${o}, ${k}))`;
   }
 
-  private comprehension(e: A.ListComp | A.SetComp | A.GeneratorExp | A.DictComp): string {
+  /**
+   * A comprehension. With `reduce`, a generator expression that is the only argument of the
+   * builtin sum/any/all: the builtin's loop runs in place over the clauses, with no generator
+   * resumed per item (the builtin consumes it at once, so nothing else can observe the order).
+   */
+  private comprehension(e: A.ListComp | A.SetComp | A.GeneratorExp | A.DictComp, reduce?: 'sum' | 'any' | 'all'): string {
     const scope = this.sc.scopes.get(e)!;
     const parent = this.fc;
     const info = parent.info;
-    const isGen = e.kind === 'GeneratorExp';
+    const isGen = e.kind === 'GeneratorExp' && !reduce;
     this.fc = { ...this.newCtx(scope, parent.self, parent.classCell, info), isGenerator: isGen };
     const first = this.id('it');
     const r = '$r';
@@ -1413,6 +1423,11 @@ class Gen {
     if (e.kind === 'ListComp') inner = `${r}.push(${this.expr(e.elt)});`;
     else if (e.kind === 'SetComp') inner = `${r}.add(${this.expr(e.elt)});`;
     else if (e.kind === 'DictComp') inner = `${r}.set(${this.expr(e.key)}, ${this.expr(e.value)});`;
+    else if (reduce === 'sum') {
+      const v = this.expr(e.elt);
+      inner = `${r} = ${this.inlineBinop('+', this.operand(null, r), this.operand(e.elt, v))};`;
+    } else if (reduce === 'any') inner = `if (${this.cond(e.elt)}) return true;`;
+    else if (reduce === 'all') inner = `if (!(${this.cond(e.elt)})) return false;`;
     else inner = `yield ${this.expr(e.elt)};`;
     for (let i = e.generators.length - 1; i >= 0; i--) {
       const g = e.generators[i]!;
@@ -1441,7 +1456,9 @@ class Gen {
       case 'ListComp': return `((${first}) => { ${decl}const ${r} = []; ${inner} return ${r}; })(${src})`;
       case 'SetComp': return `((${first}) => { ${decl}const ${r} = $rt.set([]); ${inner} return ${r}; })(${src})`;
       case 'DictComp': return `((${first}) => { ${decl}const ${r} = ${this.h('dict')}(); ${inner} return ${r}; })(${src})`;
-      default: return `(function* (${first}) { ${decl}${inner} })(${src})`;
+      default:
+        if (reduce === 'sum') return `((${first}) => { ${decl}let ${r} = 0; ${inner} return ${r}; })(${src})`;
+        if (reduce) return `((${first}) => { ${decl}${inner} return ${reduce === 'all'}; })(${src})`; return `(function* (${first}) { ${decl}${inner} })(${src})`;
     }
   }
 }

@@ -58,7 +58,8 @@ function dunderBinary(op: string, a: any, b: any): unknown {
       if (r !== NotImplemented) return r;
     }
   }
-  if (b !== null && typeof b === 'object' && !(b instanceof PyFloat)) {
+  // the reflected method only for operands of different types (as Python)
+  if (b !== null && typeof b === 'object' && !(b instanceof PyFloat) && typeOf(a) !== typeOf(b)) {
     const f = b['$' + rname];
     if (typeof f === 'function') {
       const r = invoke(f, b, [a]);

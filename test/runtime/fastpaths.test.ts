@@ -19,7 +19,11 @@ function run(src: string): string {
   return out;
 }
 
+const rcode = "print(sum(x * 3 for x in range(1200) if x % 3 == 1), sum(x for x in []), sum(0.1 for _ in range(10)))\nprint(sum(2 ** 60 for _ in range(100)), sum(x for x in [True, True, 2.5]), sum(i * j for i in range(5) for j in range(i)))\nprint(any(x > 3 for x in range(10)), any(x > 30 for x in range(10)), all(x < 30 for x in range(10)), all(x for x in [1, 0, 1]), any(()), all(y for y in \"\"))\ndef g():\n    yield 1\n    yield 2\nprint(sum(v * v for v in g()), any(v == 2 for v in g()))\nclass V:\n    def __init__(self, v): self.v = v\n    def __radd__(self, o): return V(o + self.v)\n    def __add__(self, o): return V(self.v + o.v)\nprint(sum(V(i) for i in range(4)).v)\ntry:\n    sum(x / 0 for x in range(3))\nexcept ZeroDivisionError as e:\n    print(\"ZDE\", e)\nseen = []\ndef f(x):\n    seen.append(x); return x > 2\nprint(any(f(x) for x in range(10)), seen)\nprint(sum((x for x in range(5)), 10))\nclass W:\n    def __add__(self, o): return NotImplemented\n    def __radd__(self, o): return \"radd\"\ntry:\n    print(W() + W())\nexcept TypeError as e:\n    print(e)\nprint(1 + W())\n";
+const rexpected = "719400 0 0.9999999999999999\n115292150460684697600 4.5 35\nTrue False True False False True\n5 True\n6\nZDE division by zero\nTrue [0, 1, 2, 3]\n20\nunsupported operand type(s) for +: 'W' and 'W'\nradd\n";
+
 describe('runtime fast paths', () => {
+  it('sum/any/all of a generator expression run in place', () => expect(run(rcode)).toBe(rexpected));
   it('f-strings call __format__ (empty spec too) and need a str from it', () => expect(run(fcode)).toBe(fexpected));
   it('match python3', () => {
     let out = '';
