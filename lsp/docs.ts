@@ -327,7 +327,8 @@ Queue(name, max_size=0) | A named queue (created if missing): push(value, timeou
 queues() | The names of the queues.
 metrics: Metrics | User metrics: inc(name, amount=1, labels=None), set(name, value, labels=None), add(name, delta), observe(name, value, labels=None, buckets=None), get(name=None), text().
 CantorStatHit(name, amount=1) | Adds one hit to the counter name (C++ XLang spelling of metrics.inc).
-pool(resources='cpu >= 1', priority=1, retries=0, max_task_num=None) | A task pool whose tasks run where the requirement (e.g. "GPU >= 1 && zone == 'edge'") is satisfied; use with f.taskrun(pool, ...).
+pool(resources='cpu >= 1', priority=1, retries=0, max_task_num=None, timeout_ms=None) | A task pool whose tasks run where the requirement (e.g. "GPU >= 1 && zone == 'edge'") is satisfied (on the connected node under --connect); a task past timeout_ms is stopped with TimeoutError; use with f.taskrun(pool, ...).
+dispatch_events(timeout_ms=0) | Runs the subscribe() callbacks of pushes and sets made by other scripts and clients since the last look (sleep() does too); waits up to timeout_ms for one; returns how many ran.
 satisfies(requirement) | Whether the node's free resources satisfy a requirement such as "GPU >= 1 && zone == 'edge'".
 unmet(requirement) | What the node's capacity lacks for a requirement (an empty list when nothing).
 resources() | The node's ledger entry: quantities, free, attributes, load.

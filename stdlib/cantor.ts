@@ -182,7 +182,7 @@ export function create(ctx: StdlibContext, binding: Binding = { fixed: null }): 
     const name = qname(this);
     const b = enc(pos[0]);
     const timeout = msArg(pos[1] ?? kw.get('timeout_ms') ?? 0, 'timeout_ms');
-    const ok = waitFor(() => (call('q.push', [name, b]) ? true : undefined), timeout);
+    const ok = waitFor(() => (call('q.push', [name, b, origin]) ? true : undefined), timeout);
     if (!ok) raiseError('TimeoutError', `queue '${name}' is full`);
     for (const fn of subscribers.get(name) ?? []) invoke(fn, undefined, [pos[0]]);
     return null;
@@ -208,6 +208,7 @@ export function create(ctx: StdlibContext, binding: Binding = { fixed: null }): 
   nativeMethod(Queue.prototype, 'subscribe', function (this: any, fn: unknown) {
     if (!(typeof fn === 'function' || (fn !== null && typeof fn === 'object' && typeof (fn as any).$__call__ === 'function'))) raiseError('TypeError', 'subscribe() takes a function of one argument (the pushed value)');
     const name = qname(this);
+    events.start();
     subscribers.set(name, [...(subscribers.get(name) ?? []), fn]);
     return null;
   });
@@ -227,7 +228,7 @@ export function create(ctx: StdlibContext, binding: Binding = { fixed: null }): 
   nativeMethod(Globals.prototype, 'set', (name: unknown, v: unknown) => {
     const key = strArg(name, 'a global name');
     const b = enc(v);
-    call('g.set', [key, b]);
+    call('g.set', [key, b, origin]);
     for (const fn of watchers.get(key) ?? []) invoke(fn, undefined, [key, v]);
     return null;
   });
@@ -237,9 +238,71 @@ export function create(ctx: StdlibContext, binding: Binding = { fixed: null }): 
   nativeMethod(Globals.prototype, 'subscribe', (name: unknown, fn: unknown) => {
     const key = strArg(name, 'a global name');
     if (!(typeof fn === 'function' || (fn !== null && typeof fn === 'object' && typeof (fn as any).$__call__ === 'function'))) raiseError('TypeError', 'subscribe() takes a function of two arguments (name, value)');
+    events.start();
     watchers.set(key, [...(watchers.get(key) ?? []), fn]);
     return null;
   });
+
+  // --- subscription events from other processes -------------------------------------------
+  // A subscriber's own pushes and sets call it at once (above). Those of other scripts, tasks
+  // and clients are read from the node's event log (a cursor per module) and delivered when
+  // this script waits: in sleep(), and in cantor.dispatch_events().
+  const origin = Math.random().toString(36).slice(2, 14);
+  const events = {
+    cursor: -1,
+    delivering: false,
+    /** Callbacks run so far. */
+    total: 0,
+    start(): void {
+      if (events.cursor >= 0) return;
+      events.cursor = call('ev.head', []);
+      const host = getCoreHost();
+      const plain = host.sleep.bind(host);
+      // sleeping delivers events as they arrive (looked for every 50 ms)
+      host.sleep = (ms: number) => {
+        const end = host.now() + ms;
+        for (;;) {
+          events.deliver();
+          const left = end - host.now();
+          if (left <= 0) return;
+          plain(Math.min(left, 50));
+        }
+      };
+    },
+    /** Runs the callbacks of events that arrived since the last look; how many ran. */
+    deliver(): number {
+      if (events.cursor < 0 || events.delivering) return 0;
+      events.delivering = true;
+      let ran = 0;
+      try {
+        for (;;) {
+          const rows = call('ev.since', [events.cursor, 1000]) as Array<{ seq: number; kind: string; name: string; value: Uint8Array; origin: string }>;
+          for (const r of rows) {
+            events.cursor = r.seq;
+            if (r.origin === origin) continue;
+            const fns = (r.kind === 'q' ? subscribers : watchers).get(r.name);
+            if (!fns?.length) continue;
+            const v = dec(r.value);
+            for (const fn of fns) { ran++; events.total++; invoke(fn, undefined, r.kind === 'q' ? [v] : [r.name, v]); }
+          }
+          if (rows.length < 1000) return ran;
+        }
+      } finally {
+        events.delivering = false;
+      }
+    },
+  };
+  /** cantor.dispatch_events(timeout_ms=0): delivers waiting subscription events; waits up to timeout_ms for one. */
+  const dispatchEvents = (...args: unknown[]) => {
+    const { pos, kw } = kwMap(args);
+    const timeout = pos[0] ?? kw.get('timeout_ms');
+    const ms = timeout === undefined || timeout === null ? 0 : msArg(timeout, 'timeout_ms');
+    if (events.cursor < 0) return 0;
+    const before = events.total;
+    waitFor(() => { events.deliver(); return events.total > before ? true : undefined; }, ms);
+    return events.total - before;
+  };
+  (dispatchEvents as any).kw = true;
 
   // --- node, resources, logs --------------------------------------------------------------
   const requirement = (text: unknown) => {
@@ -359,6 +422,7 @@ export function create(ctx: StdlibContext, binding: Binding = { fixed: null }): 
     metrics,
     /** The C++ XLang spelling: one hit of a named counter. */
     CantorStatHit: (name: unknown, amount?: unknown) => inc(name, amount ?? 1),
+    dispatch_events: dispatchEvents,
     ...compatMembers({ call, strArg, enc, dec, waitFor }),
     /** What `import m thru 'addr'` runs on the node: m.attr(*args, **kwargs), m imported there. */
     _thru_call: Object.assign((...args: unknown[]) => {

@@ -54,6 +54,13 @@ const objectNumber = (node: LocalNode, v: unknown): number => {
   return Number(m[2]);
 };
 
+/** Who made a change (a subscriber skips its own): a short id, or none. */
+const originArg = (v: unknown): string => {
+  if (v === undefined || v === null) return '';
+  if (typeof v !== 'string' || v.length > 64) throw new ServiceError('TypeError', 'an event origin must be a str of at most 64 characters');
+  return v;
+};
+
 const tenantLabels = (t: string, labels: unknown): unknown => {
   if (t === 'default') return labels;
   if (labels !== undefined && labels !== null && (typeof labels !== 'object' || Array.isArray(labels))) return labels; // metrics.ts reports it
@@ -87,14 +94,18 @@ export const METHODS: Record<string, Method> = {
   'obj.delete': { role: 'submit', f: (n, t, [id]) => n.store.objDelete(t, objectNumber(n, id)) },
 
   'q.create': { role: 'submit', f: (n, t, [name, max]) => { n.store.queueCreate(t, str(name, 'a queue name'), int(max ?? 0, 'max_size')); return null; } },
-  'q.push': { role: 'submit', f: (n, t, [name, v]) => n.store.queuePush(t, str(name, 'a queue name'), bytes(v)) },
+  'q.push': { role: 'submit', f: (n, t, [name, v, origin]) => n.store.queuePush(t, str(name, 'a queue name'), bytes(v), originArg(origin)) },
   'q.pop': { role: 'submit', f: (n, t, [name]) => n.store.queuePop(t, str(name, 'a queue name')) ?? null },
   'q.size': { role: 'read', f: (n, t, [name]) => n.store.queueSize(t, str(name, 'a queue name')) },
   'q.delete': { role: 'submit', f: (n, t, [name]) => n.store.queueDelete(t, str(name, 'a queue name')) },
   'q.names': { role: 'read', f: (n, t) => n.store.queueNames(t) },
 
   'g.get': { role: 'read', f: (n, t, [name]) => n.store.globalGet(t, str(name, 'a global name')) ?? null },
-  'g.set': { role: 'submit', f: (n, t, [name, v]) => n.store.globalSet(t, str(name, 'a global name'), bytes(v)) },
+  'g.set': { role: 'submit', f: (n, t, [name, v, origin]) => n.store.globalSet(t, str(name, 'a global name'), bytes(v), originArg(origin)) },
+
+  // subscription events: pushes and sets by anyone, read by subscribers from a cursor
+  'ev.head': { role: 'read', f: n => n.store.eventHead() },
+  'ev.since': { role: 'read', f: (n, t, [seq, limit]) => n.store.eventsSince(t, int(seq, 'an event number'), Math.min(Math.max(int(limit ?? 1000, 'a limit'), 1), 10_000)) },
   'g.delete': { role: 'submit', f: (n, t, [name]) => n.store.globalDelete(t, str(name, 'a global name')) },
   'g.names': { role: 'read', f: (n, t) => n.store.globalNames(t).map(g => g.name) },
 

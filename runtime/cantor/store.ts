@@ -28,7 +28,15 @@ CREATE TABLE IF NOT EXISTS queue_items (seq INTEGER PRIMARY KEY AUTOINCREMENT, t
 CREATE INDEX IF NOT EXISTS queue_items_by_queue ON queue_items (tenant, name, seq);
 CREATE TABLE IF NOT EXISTS globals (tenant TEXT NOT NULL, name TEXT NOT NULL, value BLOB NOT NULL, version INTEGER NOT NULL, PRIMARY KEY (tenant, name)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY AUTOINCREMENT, tenant TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL, value BLOB NOT NULL, origin TEXT NOT NULL, at INTEGER NOT NULL);
 `;
+
+/** Subscription events kept: the newest this many, and none older than EVENT_AGE_MS. */
+const MAX_EVENTS = 100_000;
+const EVENT_AGE_MS = 10 * 60_000;
+
+/** A queue push ('q') or a global's new value ('g'), for subscribers in any process. */
+export interface StoreEvent { seq: number; kind: 'q' | 'g'; name: string; value: Uint8Array; origin: string }
 
 /** Longest key or name accepted (bytes of UTF-8 are not counted; characters are). */
 const MAX_KEY = 4096;
@@ -80,6 +88,10 @@ export class Store {
       gSet: p('INSERT INTO globals (tenant, name, value, version) VALUES (?, ?, ?, 1) ON CONFLICT (tenant, name) DO UPDATE SET value = excluded.value, version = globals.version + 1 RETURNING version'),
       gDel: p('DELETE FROM globals WHERE tenant = ? AND name = ?'),
       gList: p('SELECT name, version FROM globals WHERE tenant = ? ORDER BY name'),
+      evAdd: p('INSERT INTO events (tenant, kind, name, value, origin, at) VALUES (?, ?, ?, ?, ?, ?)'),
+      evHead: p('SELECT coalesce(max(seq), 0) AS seq FROM events'),
+      evSince: p('SELECT seq, kind, name, value, origin FROM events WHERE seq > ? AND tenant = ? ORDER BY seq LIMIT ?'),
+      evTrim: p('DELETE FROM events WHERE seq <= (SELECT max(seq) FROM events) - ? OR at < ?'),
       metaGet: p('SELECT value FROM meta WHERE key = ?'),
       metaSet: p('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
     };
@@ -157,14 +169,33 @@ export class Store {
     });
   }
   /** Appends; false when the queue is at its size limit. Throws KeyError for a missing queue. */
-  queuePush(tenant: string, name: string, value: Uint8Array): boolean {
+  queuePush(tenant: string, name: string, value: Uint8Array, origin = ''): boolean {
     return this.batch(() => {
       const info = this.q.qInfo!.get(tenant, name) as { max_size: number } | undefined;
       if (!info) throw new StoreError('KeyError', `no queue named '${name}'`);
       if (info.max_size > 0 && this.queueSize(tenant, name) >= info.max_size) return false;
       this.q.qPush!.run(tenant, name, value);
+      this.event(tenant, 'q', name, value, origin);
       return true;
     });
+  }
+
+  private events = 0;
+
+  /** Records a subscription event in the current transaction; trims old ones now and then. */
+  private event(tenant: string, kind: 'q' | 'g', name: string, value: Uint8Array, origin: string): void {
+    this.q.evAdd!.run(tenant, kind, name, value, origin, Date.now());
+    if (++this.events % 1000 === 0) this.q.evTrim!.run(MAX_EVENTS, Date.now() - EVENT_AGE_MS);
+  }
+
+  /** The newest event's number (a new subscriber sees what comes after it). */
+  eventHead(): number {
+    return Number((this.q.evHead!.get() as { seq: number }).seq);
+  }
+
+  /** The tenant's events after `seq`, oldest first, at most `limit`. */
+  eventsSince(tenant: string, seq: number, limit: number): StoreEvent[] {
+    return (this.q.evSince!.all(seq, tenant, limit) as unknown as StoreEvent[]).map(r => ({ ...r, seq: Number(r.seq) }));
   }
   /** Removes and returns the oldest item, or undefined when empty. KeyError for a missing queue. */
   queuePop(tenant: string, name: string): Uint8Array | undefined {
@@ -189,8 +220,12 @@ export class Store {
     return this.q.gGet!.get(tenant, checkName('a global name', name)) as GlobalValue | undefined;
   }
   /** Sets and returns the new version (1 for a new global). */
-  globalSet(tenant: string, name: string, value: Uint8Array): number {
-    return Number((this.q.gSet!.get(tenant, checkName('a global name', name), value) as { version: number }).version);
+  globalSet(tenant: string, name: string, value: Uint8Array, origin = ''): number {
+    return this.batch(() => {
+      const v = Number((this.q.gSet!.get(tenant, checkName('a global name', name), value) as { version: number }).version);
+      this.event(tenant, 'g', name, value, origin);
+      return v;
+    });
   }
   globalDelete(tenant: string, name: string): boolean {
     return Number(this.q.gDel!.run(tenant, name).changes) > 0;

@@ -171,7 +171,8 @@ describe('docs tables', () => {
   it('document every member the cantor module exports', async () => {
     const { STDLIB } = await import('../../lsp/docs.js');
     const { create } = await import('../../stdlib/cantor.js');
-    const exported = Object.keys(create({} as never)).sort();
+    // (members named _x are the module's own protocol, e.g. what import-thru calls on a node)
+    const exported = Object.keys(create({} as never)).filter(k => !k.startsWith('_')).sort();
     const documented = [...STDLIB.cantor!.members.keys()].sort();
     expect(documented).toEqual(exported);
   });
