@@ -1241,6 +1241,15 @@ class Gen {
           return f === 'i32' && e.operand.value === -2147483648 ? 'int' : f;
         }
         return null;
+      case 'BinOp': {
+        // an int modulo / floor-divided by a positive int32 literal: an int32 / a safe int
+        const d = e.right;
+        if ((e.op === '%' || e.op === '//') && d.kind === 'IntLit' && typeof d.value === 'number' && d.value > 0 && (d.value | 0) === d.value) {
+          const f = this.fact(e.left);
+          if (f === 'i32' || f === 'int') return e.op === '%' ? 'i32' : f;
+        }
+        return null;
+      }
       case 'Str': case 'JoinedStr': return 'str';
       case 'List': case 'Tuple': case 'Dict': case 'Set': case 'ListComp': case 'SetComp': case 'DictComp': case 'GeneratorExp':
       case 'Bytes': case 'ImagLit': case 'Lambda': case 'BraceLambda':
@@ -1281,6 +1290,8 @@ class Gen {
     const fname = ((BINOP_FN as Record<string, string>)[op] ?? CMP_FN[op])!.slice(1);
     let a = x.code, b = y.code;
     const call = () => (fallback ?? ((p: string, q: string) => `${this.h(fname)}(${p}, ${q})`))(a, b);
+    /** The runtime call where both operands are known to be numbers (a fallback's other tests cannot pass). */
+    const numCall = () => `${this.h(fname)}(${a}, ${b})`;
     if (x.fact === 'other' || y.fact === 'other' || (x.fact === 'fbox' && y.fact === 'fbox')) return call();
     // operands are evaluated once, in order: anything but a name or literal goes to a temp, and
     // so does a name followed by an expression that might change it
@@ -1326,7 +1337,7 @@ class Gen {
         const isIntOf = (o: Opnd, v: string) => (o.fact === 'i32' || o.fact === 'int' ? '' : o.fact === 'float' || o.fact === 'fbox' ? null : `$isInt(${v})`);
         const ia = isIntOf(x, a), ib = isIntOf(y, b);
         const intTests = ia === null || ib === null ? null : (a === b ? [ia] : [ia, ib]).filter(Boolean);
-        const safe = intTests === null ? call() : `${r} <= ${MAX_SAFE} && ${r} >= -${MAX_SAFE}${intTests.map(t => ' && ' + t).join('')} ? ${r} + 0 : ${call()}`;
+        const safe = intTests === null ? numCall() : `${r} <= ${MAX_SAFE} && ${r} >= -${MAX_SAFE}${intTests.map(t => ' && ' + t).join('')} ? ${r} + 0 : ${numCall()}`;
         const floatCase = `!$isInt(${r} = ${an} ${op} ${bn}) ? ${r} : ${safe}`;
         this.usedHelpers.add('isInt');
         let ta = i32(x, a), tb = i32(y, b);
@@ -1347,7 +1358,7 @@ class Gen {
         const r = this.temp();
         this.usedHelpers.add('isInt');
         const nonZero = /^-?\d/.test(bn) && Number(bn) !== 0 ? '' : `${bn} !== 0`;
-        return ifNum(`${nonZero ? nonZero + ' && ' : ''}!$isInt(${r} = ${an} / ${bn}) ? ${r} : ${call()}`);
+        return ifNum(`${nonZero ? nonZero + ' && ' : ''}!$isInt(${r} = ${an} / ${bn}) ? ${r} : ${numCall()}`);
       }
       case '//': case '%': {
         // an int dividend and a positive int32 literal divisor: exact in doubles (|a - r| <= |a|)
