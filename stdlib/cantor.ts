@@ -16,7 +16,7 @@ import { repr, str } from '../runtime/core/repr.js';
 import { LocalNode, defaultDataDir } from '../runtime/cantor/node.js';
 import { ConfigError } from '../runtime/cantor/identity.js';
 import { StoreError } from '../runtime/cantor/store.js';
-import { callService, ServiceError, MAX_POP_WAIT_MS } from '../runtime/cantor/services.js';
+import { callService, ServiceError, MAX_POP_WAIT_MS, MAX_PIECE } from '../runtime/cantor/services.js';
 import { parseRequirement, satisfies, ResourceExprError } from '../runtime/cantor/expr.js';
 import { isMainThread } from 'node:worker_threads';
 import { createRequire } from 'node:module';
@@ -150,14 +150,35 @@ export function create(ctx: StdlibContext, binding: Binding = { fixed: null }): 
 
   // --- objects ----------------------------------------------------------------------------
   const Objects = cls('Objects');
-  nativeMethod(Objects.prototype, 'put', (v: unknown) => call('obj.put', [enc(v)]));
+  // values larger than one piece travel in pieces: staged, then committed; read back by range
+  const stage = (b: Uint8Array): string => {
+    const sid = `${origin}-${Math.random().toString(36).slice(2, 12)}`;
+    for (let i = 0, k = 0; i < b.length; i += MAX_PIECE, k++) call('obj.stage', [sid, k, b.subarray(i, i + MAX_PIECE)]);
+    return sid;
+  };
+  nativeMethod(Objects.prototype, 'put', (v: unknown) => {
+    const b = enc(v);
+    return b.length <= MAX_PIECE ? call('obj.put', [b]) : call('obj.commit', [stage(b), null]);
+  });
   nativeMethod(Objects.prototype, 'get', (id: unknown) => {
-    const b = call('obj.get', [strArg(id, 'an object id')]);
-    if (b === null) raiseError('KeyError', `no object ${String(id)}`);
-    return dec(b);
+    const oid = strArg(id, 'an object id');
+    const first = call('obj.read', [oid, 0, MAX_PIECE]) as { part: Uint8Array; size: number; version: number } | null;
+    if (first === null) raiseError('KeyError', `no object ${oid}`);
+    if (first.size <= first.part.length) return dec(first.part);
+    const all = new Uint8Array(first.size);
+    all.set(first.part, 0);
+    for (let at = first.part.length; at < first.size;) {
+      const r = call('obj.read', [oid, at, MAX_PIECE]) as { part: Uint8Array; size: number; version: number } | null;
+      if (r === null || r.version !== first.version || r.part.length === 0) raiseError('RuntimeError', `object ${oid} changed or vanished while it was being read; read it again`);
+      all.set(r.part, at);
+      at += r.part.length;
+    }
+    return dec(all);
   });
   nativeMethod(Objects.prototype, 'update', (id: unknown, v: unknown) => {
-    if (!call('obj.update', [strArg(id, 'an object id'), enc(v)])) raiseError('KeyError', `no object ${String(id)}`);
+    const oid = strArg(id, 'an object id');
+    const b = enc(v);
+    if (!(b.length <= MAX_PIECE ? call('obj.update', [oid, b]) : call('obj.commit', [stage(b), oid]))) raiseError('KeyError', `no object ${oid}`);
     return null;
   });
   nativeMethod(Objects.prototype, 'delete', (id: unknown) => call('obj.delete', [strArg(id, 'an object id')]));

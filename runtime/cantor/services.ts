@@ -13,6 +13,9 @@ import { ResourceSpecError } from './ledger.js';
 import { threadId } from 'node:worker_threads';
 import { randomUUID } from 'node:crypto';
 
+/** Largest piece of an object one request carries (objects of any size go in pieces). */
+export const MAX_PIECE = 4 * 1024 * 1024;
+
 /** Longest one blocking pop (`q.popWait`, served by a daemon) waits before answering "nothing yet". */
 export const MAX_POP_WAIT_MS = 20_000;
 
@@ -92,6 +95,31 @@ export const METHODS: Record<string, Method> = {
   'obj.get': { role: 'read', f: (n, t, [id]) => n.store.objGet(t, objectNumber(n, id))?.value ?? null },
   'obj.update': { role: 'submit', f: (n, t, [id, v]) => n.store.objUpdate(t, objectNumber(n, id), bytes(v)) },
   'obj.delete': { role: 'submit', f: (n, t, [id]) => n.store.objDelete(t, objectNumber(n, id)) },
+  // large objects travel in pieces (a frame holds 16 MiB): staged, then committed; read by range
+  'obj.read': {
+    role: 'read',
+    f: (n, t, [id, offset, length]) => {
+      const r = n.store.objRead(t, objectNumber(n, id), int(offset, 'an offset'), Math.min(int(length, 'a length'), MAX_PIECE));
+      return r ?? null;
+    },
+  },
+  'obj.stage': {
+    role: 'submit',
+    f: (n, t, [sid, k, part]) => {
+      if (typeof sid !== 'string' || !/^[\w-]{8,64}$/.test(sid)) throw new ServiceError('ValueError', 'a staging id is 8 to 64 letters, digits, _ or -');
+      const piece = bytes(part, 'a piece');
+      if (piece.length > MAX_PIECE) throw new ServiceError('ValueError', `a piece holds at most ${MAX_PIECE} bytes`);
+      n.store.objStage(t, sid, int(k, 'a piece number'), piece);
+      return null;
+    },
+  },
+  'obj.commit': {
+    role: 'submit',
+    f: (n, t, [sid, target]) => {
+      const r = n.store.objCommit(t, str(sid, 'a staging id'), target === null || target === undefined ? null : objectNumber(n, target));
+      return typeof r === 'number' ? `${n.nodeId}/${r}` : r;
+    },
+  },
 
   'q.create': { role: 'submit', f: (n, t, [name, max]) => { n.store.queueCreate(t, str(name, 'a queue name'), int(max ?? 0, 'max_size')); return null; } },
   'q.push': { role: 'submit', f: (n, t, [name, v, origin]) => n.store.queuePush(t, str(name, 'a queue name'), bytes(v), originArg(origin)) },

@@ -28,6 +28,7 @@ CREATE TABLE IF NOT EXISTS queue_items (seq INTEGER PRIMARY KEY AUTOINCREMENT, t
 CREATE INDEX IF NOT EXISTS queue_items_by_queue ON queue_items (tenant, name, seq);
 CREATE TABLE IF NOT EXISTS globals (tenant TEXT NOT NULL, name TEXT NOT NULL, value BLOB NOT NULL, version INTEGER NOT NULL, PRIMARY KEY (tenant, name)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS obj_parts (tenant TEXT NOT NULL, sid TEXT NOT NULL, n INTEGER NOT NULL, part BLOB NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (tenant, sid, n)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY AUTOINCREMENT, tenant TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL, value BLOB NOT NULL, origin TEXT NOT NULL, at INTEGER NOT NULL);
 `;
 
@@ -88,6 +89,11 @@ export class Store {
       gSet: p('INSERT INTO globals (tenant, name, value, version) VALUES (?, ?, ?, 1) ON CONFLICT (tenant, name) DO UPDATE SET value = excluded.value, version = globals.version + 1 RETURNING version'),
       gDel: p('DELETE FROM globals WHERE tenant = ? AND name = ?'),
       gList: p('SELECT name, version FROM globals WHERE tenant = ? ORDER BY name'),
+      objRead: p('SELECT substr(value, ?, ?) AS part, length(value) AS size, version FROM objects WHERE tenant = ? AND id = ?'),
+      partAdd: p('INSERT INTO obj_parts (tenant, sid, n, part, at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET part = excluded.part, at = excluded.at'),
+      partAll: p('SELECT n, part FROM obj_parts WHERE tenant = ? AND sid = ? ORDER BY n'),
+      partDrop: p('DELETE FROM obj_parts WHERE tenant = ? AND sid = ?'),
+      partStale: p('DELETE FROM obj_parts WHERE at < ?'),
       evAdd: p('INSERT INTO events (tenant, kind, name, value, origin, at) VALUES (?, ?, ?, ?, ?, ?)'),
       evHead: p('SELECT coalesce(max(seq), 0) AS seq FROM events'),
       evSince: p('SELECT seq, kind, name, value, origin FROM events WHERE seq > ? AND tenant = ? ORDER BY seq LIMIT ?'),
@@ -150,6 +156,33 @@ export class Store {
   }
   objDelete(tenant: string, id: number): boolean {
     return Number(this.q.objDel!.run(tenant, id).changes) > 0;
+  }
+
+  /** Bytes [offset, offset + length) of an object, with its size and version; undefined if none. */
+  objRead(tenant: string, id: number, offset: number, length: number): { part: Uint8Array; size: number; version: number } | undefined {
+    const r = this.q.objRead!.get(offset + 1, length, tenant, id) as { part: Uint8Array | null; size: number; version: number } | undefined;
+    return r && { part: r.part ?? new Uint8Array(0), size: Number(r.size), version: Number(r.version) };
+  }
+
+  /** Keeps part `n` of an object being sent in pieces (staging `sid`); pieces older than an hour are dropped. */
+  objStage(tenant: string, sid: string, n: number, part: Uint8Array): void {
+    this.q.partAdd!.run(tenant, sid, n, part, Date.now());
+  }
+
+  /** Joins the staged pieces 0..k into one value and stores it (a new object, or `target`'s new value). */
+  objCommit(tenant: string, sid: string, target: number | null): number | boolean {
+    return this.batch(() => {
+      this.q.partStale!.run(Date.now() - 3_600_000);
+      const rows = this.q.partAll!.all(tenant, sid) as { n: number; part: Uint8Array }[];
+      if (!rows.length) throw new StoreError('KeyError', `no pieces staged under '${sid}' (they are kept for an hour)`);
+      rows.forEach((r, i) => { if (Number(r.n) !== i) throw new StoreError('ValueError', `piece ${i} of '${sid}' is missing`); });
+      const size = rows.reduce((a, r) => a + r.part.length, 0);
+      const value = new Uint8Array(size);
+      let at = 0;
+      for (const r of rows) { value.set(r.part, at); at += r.part.length; }
+      this.q.partDrop!.run(tenant, sid);
+      return target === null ? this.objPut(tenant, value) : this.objUpdate(tenant, target, value);
+    });
   }
 
   // --- queues -----------------------------------------------------------------------------

@@ -52,7 +52,7 @@ class TaskPool {
 }
 
 /** A submission waiting for the futures among its arguments. */
-interface Deferred { fut: Future; pool: TaskPool; fn: unknown; args: unknown[]; waiting: number; cancelled: boolean }
+interface Deferred { fut: Future; pool: TaskPool; fn: unknown; args: unknown[]; waiting: number; cancelled: boolean; futures: boolean }
 
 /**
  * What cantor.pool() adds to a pool: the requirement (its text), the quantities each running
@@ -185,15 +185,17 @@ export class TaskSystem {
     }
     const rest = args.slice(1);
     // futures among the arguments: the task is sent once they have finished
-    let waiting = 0;
-    const d: Deferred = { fut, pool, fn, args: rest, waiting: 0, cancelled: false };
+    let waiting = 0, futures = false;
+    const d: Deferred = { fut, pool, fn, args: rest, waiting: 0, cancelled: false, futures: false };
     for (const a of rest) {
-      const x = a instanceof objects.KwArgs ? null : a;
-      const deps = x instanceof Future ? [x] : a instanceof objects.KwArgs ? a.values.filter((v): v is Future => v instanceof Future) : [];
+      const deps = a instanceof Future ? [a] : a instanceof objects.KwArgs && a.values.some(v => v instanceof Future) ? a.values.filter((v): v is Future => v instanceof Future) : null;
+      if (!deps) continue;
+      futures = true;
       for (const dep of deps) {
         if (!this.isDone(dep)) { (dep.dependents ??= []).push(d); waiting++; }
       }
     }
+    d.futures = futures;
     if (waiting > 0) {
       d.waiting = waiting;
       fut.deferred = d;
@@ -217,8 +219,8 @@ export class TaskSystem {
   /** Sends a submission whose dependencies (if any) have finished: their values replace them. */
   private launch(d: Deferred): void {
     const { fut, pool, fn } = d;
-    let args: unknown[];
-    try {
+    let args = d.args;
+    if (d.futures) try {
       args = d.args.map(a => (a instanceof objects.KwArgs ? new objects.KwArgs(a.names, a.values.map(v => this.depValue(v))) : this.depValue(a)));
     } catch (e) {
       this.fail(fut, exceptions.toPyExc(e));

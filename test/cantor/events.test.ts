@@ -1,5 +1,6 @@
 // Subscription events across processes: a script subscribed to a queue and a global sees the
 // pushes and sets of other scripts, on the embedded node's data directory and through a node.
+// And objects larger than a frame, which travel in pieces.
 import { describe, it, expect, afterAll, afterEach } from 'vitest';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -70,5 +71,25 @@ describe('subscription events', { timeout: 60_000 }, () => {
     const n = await h.startNode(data);
     const cap = await h.capFile(data, 'cap-ev');
     expect(await pair(h.connect(n, cap))).toBe(expected);
+  });
+
+  it('moves objects larger than one frame in pieces through a node', async () => {
+    const data = join(h.dir, 'big-node');
+    const n = await h.startNode(data);
+    const cap = await h.capFile(data, 'cap-big');
+    h.file('big.x', `import cantor
+big = bytes(range(256)) * (68 * 1024)          # 17 MiB, over the 16 MiB frame limit
+oid = cantor.objects.put(big)
+back = cantor.objects.get(oid)
+print(len(back), back[-3:])
+cantor.objects.update(oid, big + b"!")
+print(len(cantor.objects.get(oid)))
+cantor.objects.update(oid, "small now")
+print(cantor.objects.get(oid))
+`);
+    const expectedBig = "17825792 b'\\xfd\\xfe\\xff'\n17825793\nsmall now\n";
+    const remote = await h.xlang(['run', ...h.connect(n, cap), 'big.x']);
+    expect(remote.stderr).toBe('');
+    expect(remote.stdout).toBe(expectedBig);
   });
 });
