@@ -244,15 +244,39 @@ export class RemoteTasks implements RemoteExecutor {
       this.outcomes.push({ id: t.id, ok: false, bytes: null, error: { type, message }, start: sentAt, end, worker: -1 });
       return;
     }
-    const [ok, bytes, start, stop, worker, out] = a as [boolean, Uint8Array, number, number, number, string];
+    const [ok, bytes, start, stop, worker, out, ref] = a as [boolean, Uint8Array | null, number, number, number, string, string | undefined];
     // the node's clock may differ from ours: keep its run time, place it at the answer's arrival
     const run = Math.max(0, stop - start);
-    this.outcomes.push({ id: t.id, ok: ok === true, bytes, start: end - run, end, worker, out });
+    // a large result waits on the node as an object: fetched when the outcome is taken
+    this.outcomes.push({ id: t.id, ok: ok === true, bytes: bytes ?? null, ...(bytes ? {} : { ref: String(ref) }), start: end - run, end, worker, out });
   }
 
   poll(): RemoteOutcome[] {
     this.client.drain();
-    return this.outcomes.splice(0);
+    const got = this.outcomes.splice(0);
+    for (const o of got) if (o.ref !== undefined) this.fetch(o);
+    return got;
+  }
+
+  /** Reads a large result left on the node (in pieces), then deletes it there. */
+  private fetch(o: RemoteOutcome): void {
+    const failed = (message: string) => { o.ok = false; o.bytes = null; o.error = { type: 'ConnectionError', message }; };
+    const parts: Uint8Array[] = [];
+    let size = -1, have = 0;
+    do {
+      const r = this.client.call('obj.read', [o.ref, have, 4 * 1024 * 1024]);
+      if (!r.ok || r.value === null) return failed(`the result of a task (object ${o.ref}) could not be read from the node: ${r.ok ? 'it is gone' : r.message}`);
+      const { part, size: total } = r.value as { part: Uint8Array; size: number };
+      size = total;
+      if (part.length === 0 && have < size) return failed(`the result of a task (object ${o.ref}) ended early`);
+      parts.push(part);
+      have += part.length;
+    } while (have < size);
+    const all = new Uint8Array(size);
+    let at = 0;
+    for (const p of parts) { all.set(p, at); at += p.length; }
+    o.bytes = all;
+    this.client.call('obj.delete', [o.ref]);
   }
 
   cancel(id: number): boolean {

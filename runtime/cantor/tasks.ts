@@ -42,8 +42,16 @@ export interface TaskInfo {
   error: string | null;
 }
 
-/** The outcome sent back: [ok, result or exception bytes, start, end, worker, output]. */
-export type TaskAnswer = [boolean, Uint8Array, number, number, number, string];
+/**
+ * The outcome sent back: [ok, result or exception bytes, start, end, worker, output], or with
+ * bytes null and a 7th element, the object id under which a large result waits.
+ */
+export type TaskAnswer = [boolean, Uint8Array, number, number, number, string] | [boolean, null, number, number, number, string, string];
+
+/** Results larger than this are left in the object store and fetched in pieces. */
+const REF_BYTES = 128 * 1024;
+/** Output of one task sent back with its result, at most (the rest is cut, saying so). */
+const MAX_OUTPUT = 1024 * 1024;
 
 interface Live {
   info: TaskInfo;
@@ -231,7 +239,13 @@ export class NodeTasks {
     t.info.startedAt = start;
     this.end(t, ok ? 'done' : 'failed', ok ? null : error ?? 'raised an exception');
     t.info.endedAt = end;
-    t.answer([ok, bytes, start, end, worker, out ?? '']);
+    let text = out ?? '';
+    if (text.length > MAX_OUTPUT) text = text.slice(0, MAX_OUTPUT) + `\n[xlang: ${text.length - MAX_OUTPUT} more characters of this task's output were cut]\n`;
+    if (bytes.length > REF_BYTES) {
+      // a large result waits in the caller's object store; the answer names it (a batch's answer stays small)
+      const oid = this.node.store.objPut(t.claims.tenant, bytes);
+      t.answer([ok, null, start, end, worker, text, `${this.node.nodeId}/${oid}`]);
+    } else t.answer([ok, bytes, start, end, worker, text]);
   }
 
   private end(t: Live, state: TaskState, error: string | null): void {

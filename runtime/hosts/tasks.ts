@@ -78,6 +78,8 @@ export interface RemoteOutcome {
   ok: boolean;
   /** The serialized result or exception; null when `error` says what went wrong instead. */
   bytes: Uint8Array | null;
+  /** Where a large result waits on the node (the executor fetches it before poll() returns it). */
+  ref?: string;
   error?: { type: string; message: string };
   start: number;
   end: number;

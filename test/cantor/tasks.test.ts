@@ -191,6 +191,24 @@ served.missing()
     expect(dotted.stderr).toMatch(/'import a\.b thru' needs a name for the module it binds/);
   });
 
+  it('brings back results larger than a frame, and batches whose results together are', async () => {
+    const data = join(h.dir, 't5');
+    const n = await h.startNode(data);
+    const cap = await h.capFile(data, 'cap-t5');
+    h.file('bigresult.x', `import cantor
+def make(n, tag):
+    return bytes([tag % 256]) * n
+pool = cantor.pool()
+one = make.taskrun(pool, 20 * 1024 * 1024, 7).get()
+print(len(one), one[:2])
+futs = [make.taskrun(pool, 300 * 1024, i) for i in range(100)]
+print(sum(len(f.get()) for f in futs), all(f.get()[0] == i % 256 for i, f in enumerate(futs)))
+`);
+    const r = await h.xlang(['run', ...h.connect(n, cap), 'bigresult.x']);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.split('\n').slice(0, 2).join('\n')).toBe(`20971520 b'\\x07\\x07'\n${100 * 300 * 1024} True`);
+  });
+
   it('refuses hostile task requests and never evaluates shipped JavaScript', async () => {
     const data = join(h.dir, 't3');
     const n = await h.startNode(data);
