@@ -178,8 +178,8 @@ export function addNodeCommands(program: Command): void {
         throw e;
       }
       const s = daemon.status();
-      process.stdout.write(`cantor node ${s.nodeId} (pid ${s.pid})\n${s.addrs.map(a => `  listening on ${a}\n`).join('')}  data dir ${dataDir}\n`);
-      if (s.metricsUrl) process.stdout.write(`  metrics at ${s.metricsUrl}\n`);
+      // one write: whoever reads the banner sees all of it at once
+      process.stdout.write(`cantor node ${s.nodeId} (pid ${s.pid})\n${s.addrs.map(a => `  listening on ${a}\n`).join('')}${s.metricsUrl ? `  metrics at ${s.metricsUrl}\n` : ''}  data dir ${dataDir}\n`);
       const stop = () => void daemon.stop();
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);

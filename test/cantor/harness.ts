@@ -45,7 +45,7 @@ export class Harness {
       child.stdout!.on('data', d => {
         out += d;
         const addr = /listening on (\S+)/.exec(out)?.[1];
-        if (!addr || !/data dir/.test(out)) return;
+        if (!addr || !/data dir .*\n/.test(out)) return; // the banner's last line, whole
         clearTimeout(timer);
         resolve({ child, addr: addr.replace(/\/p2p\/.*$/, ''), metrics: /metrics at (\S+)/.exec(out)?.[1] ?? null, dataDir, out: () => out });
       });
