@@ -97,6 +97,9 @@ True
     // a tenant sees its own tasks only
     const mine = JSON.parse((await h.xlang(['node', 'tasks', ...h.connect(n, tenantCap), '--json'])).stdout);
     expect(mine.map((t: { tenant: string }) => t.tenant)).toEqual(['blue']);
+    // the REPL sends its inputs' code the same way (each input is compiled with the names before it)
+    const repl = await h.xlang(['repl', ...h.connect(n, cap)], {}, 'import cantor\nk = 10\ndef f(x):\n    return x * k\n\npool = cantor.pool()\nf.taskrun(pool, 4).get()\ndef g(y):\n    return f(y) + 1\n\ng.taskrun(pool, 2).get()\n');
+    expect(repl.stdout).toBe('40\n21\n');
     const bad = await h.xlang(['node', 'tasks', '--data-dir', data, '--state', 'sleeping']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--state takes one of queued, running, done, failed, cancelled, timeout/);
