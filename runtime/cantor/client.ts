@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import type { RemoteExecutor, RemoteOutcome, RemoteTask } from '../hosts/tasks.js';
 import type { Artifact } from '../hosts/main.js';
+import { raiseError } from '../core/exceptions.js';
 
 export type CallResult = { ok: true; value: any } | { ok: false; type: string; message: string };
 
@@ -207,7 +208,7 @@ export class RemoteTasks implements RemoteExecutor {
   private send(t: RemoteTask, sentAt: number, resend: boolean): void {
     const shipped = this.ship(t.arts, resend);
     this.inFlight++;
-    this.client.post('task.run', [this.spec, `${this.session}:${t.id}`, t.name, t.bytes, t.arts, shipped], 0, r => {
+    this.client.post('task.run', [this.spec, `${this.session}:${t.id}`, t.name, t.bytes, t.arts, shipped, t.refs ?? null], 0, r => {
       this.inFlight--;
       if (!r.ok && r.type === 'ArtifactMissing' && !resend) {
         // the node lost them (another node at the address, or its store was cleared): once more, with all of them
@@ -223,7 +224,7 @@ export class RemoteTasks implements RemoteExecutor {
     const arts = [...new Set(chunk.flatMap(c => c.t.arts))];
     const shipped = this.ship(arts, resend);
     this.inFlight += chunk.length;
-    const tasks = chunk.map(({ t }) => [`${this.session}:${t.id}`, t.name, t.bytes]);
+    const tasks = chunk.map(({ t }) => [`${this.session}:${t.id}`, t.name, t.bytes, t.refs ?? null]);
     this.client.post('task.runMany', [this.spec, tasks, arts, shipped], 0, r => {
       this.inFlight -= chunk.length;
       if (!r.ok && r.type === 'ArtifactMissing' && !resend) {
@@ -247,36 +248,39 @@ export class RemoteTasks implements RemoteExecutor {
     const [ok, bytes, start, stop, worker, out, ref] = a as [boolean, Uint8Array | null, number, number, number, string, string | undefined];
     // the node's clock may differ from ours: keep its run time, place it at the answer's arrival
     const run = Math.max(0, stop - start);
-    // a large result waits on the node as an object: fetched when the outcome is taken
+    // a large result waits on the node as an object: read when its value is needed here
     this.outcomes.push({ id: t.id, ok: ok === true, bytes: bytes ?? null, ...(bytes ? {} : { ref: String(ref) }), start: end - run, end, worker, out });
   }
 
   poll(): RemoteOutcome[] {
     this.client.drain();
-    const got = this.outcomes.splice(0);
-    for (const o of got) if (o.ref !== undefined) this.fetch(o);
-    return got;
+    return this.outcomes.splice(0);
   }
 
-  /** Reads a large result left on the node (in pieces), then deletes it there. */
-  private fetch(o: RemoteOutcome): void {
-    const failed = (message: string) => { o.ok = false; o.bytes = null; o.error = { type: 'ConnectionError', message }; };
+  /** Reads a large result left on the node, in pieces (it stays there until release()). */
+  fetch(ref: string): Uint8Array {
     const parts: Uint8Array[] = [];
     let size = -1, have = 0;
     do {
-      const r = this.client.call('obj.read', [o.ref, have, 4 * 1024 * 1024]);
-      if (!r.ok || r.value === null) return failed(`the result of a task (object ${o.ref}) could not be read from the node: ${r.ok ? 'it is gone' : r.message}`);
+      const r = this.client.call('obj.read', [ref, have, 4 * 1024 * 1024]);
+      if (!r.ok || r.value === null) raiseError('ConnectionError', `the result of a task (object ${ref}) could not be read from the node: ${r.ok ? 'it is gone' : r.message}`);
       const { part, size: total } = r.value as { part: Uint8Array; size: number };
       size = total;
-      if (part.length === 0 && have < size) return failed(`the result of a task (object ${o.ref}) ended early`);
+      if (part.length === 0 && have < size) raiseError('ConnectionError', `the result of a task (object ${ref}) ended early`);
       parts.push(part);
       have += part.length;
     } while (have < size);
     const all = new Uint8Array(size);
     let at = 0;
     for (const p of parts) { all.set(p, at); at += p.length; }
-    o.bytes = all;
-    this.client.call('obj.delete', [o.ref]);
+    return all;
+  }
+
+  release(refs: string[]): void {
+    for (const ref of refs) this.client.post('obj.delete', [ref], 10_000, () => {});
+    this.client.send();
+    // wait for the last one, so the node has them before this process exits
+    if (refs.length) this.client.call('node.id', []);
   }
 
   cancel(id: number): boolean {

@@ -331,9 +331,9 @@ export class NodeTasks {
    * meet) are ServiceErrors and happen before anything runs.
    */
   async run(claims: Claims, peer: string, args: unknown[], signal: AbortSignal): Promise<TaskAnswer> {
-    const [spec, key, name, bytes, artIds, shipped] = args;
+    const [spec, key, name, bytes, artIds, shipped, refs] = args;
     const adm = await this.prepare(claims, spec, artIds, shipped, name);
-    return this.launch(claims, peer, adm, [key, name, bytes], signal);
+    return this.launch(claims, peer, adm, [key, name, bytes, refs], signal);
   }
 
   /**
@@ -393,8 +393,12 @@ export class NodeTasks {
   }
 
   /** Queues one admitted task; the promise is its outcome. */
-  private launch(claims: Claims, peer: string, adm: Admitted, [key, name, bytes]: unknown[], signal: AbortSignal): Promise<TaskAnswer> {
+  private launch(claims: Claims, peer: string, adm: Admitted, [key, name, bytes, refs]: unknown[], signal: AbortSignal): Promise<TaskAnswer> {
     if (!isStr(key, 200) || !isStr(name, 400) || !(bytes instanceof Uint8Array)) throw new ServiceError('TypeError', 'a task needs a key, a name and the serialized call');
+    // arguments that are results left on this node: [position or keyword, object id]
+    if (refs !== null && refs !== undefined && !(Array.isArray(refs) && refs.length <= 1000 && refs.every(r => Array.isArray(r) && r.length === 2 && (isInt(r[0], 0, 100_000) || isStr(r[0], 200)) && isStr(r[1], 200) && r[1].startsWith(this.node.nodeId + '/')))) {
+      throw new ServiceError('TypeError', `a task's references must be [position or keyword, object id of node ${this.node.nodeId.slice(0, 16)}] pairs`);
+    }
     if (signal.aborted) throw new ServiceError('CancelledError', 'the caller went away');
     const fullKey = `${peer}\0${key}`;
     if (this.byKey.has(fullKey)) throw new ServiceError('ValueError', `task key '${key}' is already in use`);
@@ -408,7 +412,7 @@ export class NodeTasks {
       const t: Live = { info, claims, key: fullKey, expr: adm.expr, reservation: null, answer, fail: reject, pool: adm.poolId };
       this.live.set(id, t);
       this.byKey.set(fullKey, id);
-      if (this.batch.push([id, adm.poolId, bytes, adm.artIds, adm.timeoutMs]) === 1) setImmediate(() => this.flush());
+      if (this.batch.push([id, adm.poolId, bytes, adm.artIds, adm.timeoutMs, refs ?? null]) === 1) setImmediate(() => this.flush());
       signal.addEventListener('abort', () => { void this.cancelTask(t); }, { once: true });
     });
   }

@@ -14,7 +14,7 @@ import { Worker, MessageChannel, workerData, type MessagePort } from 'node:worke
 const AGING_MS = 50;
 const MAX_BATCH = 32;
 
-interface Task { id: number; pool: number; bytes: Uint8Array; arts: string[]; at: number; timeout: number }
+interface Task { id: number; pool: number; bytes: Uint8Array; arts: string[]; at: number; timeout: number; refs: unknown }
 interface Pool {
   id: number; prio: number; limit: number; running: number; q: Task[]; head: number;
   /** quantities each running task of the pool reserves (cantor.pool), and its retries */
@@ -107,7 +107,7 @@ function dispatch(): void {
     const claims = new Int32Array(new SharedArrayBuffer(4 * tasks.length));
     w.batch = { tasks, claims };
     w.idle = false;
-    w.port.postMessage({ t: 'run', arts, claims, tasks: tasks.map(t => [t.id, t.bytes, pools.get(t.pool)?.retries ?? 0]) });
+    w.port.postMessage({ t: 'run', arts, claims, tasks: tasks.map(t => [t.id, t.bytes, pools.get(t.pool)?.retries ?? 0, t.refs]) });
     const first = tasks[0]!;
     if (first.timeout > 0) w.timer = setTimeout(() => kill(w, `task timed out after ${first.timeout} ms`), first.timeout);
     if (mode === 'node') mainPort.postMessage({ t: 'dispatched', ids: tasks.map(t => t.id), worker: w.index });
@@ -195,7 +195,7 @@ mainPort.on('message', (m: any) => {
     case 'respawn': workerMainPorts[m.index] = m.port; spawn(m.index); break;
     case 'submit': {
       const now = Date.now();
-      for (const [id, pool, bytes, arts, timeout] of m.tasks) enqueue({ id, pool, bytes, arts, at: now, timeout: timeout ?? 0 });
+      for (const [id, pool, bytes, arts, timeout, refs] of m.tasks) enqueue({ id, pool, bytes, arts, at: now, timeout: timeout ?? 0, refs: refs ?? null });
       dispatch();
       break;
     }

@@ -33,6 +33,8 @@ class Future {
   dependents: Deferred[] | null = null;
   /** This future's own submission while it waits for its dependencies. */
   deferred: Deferred | null = null;
+  /** A large remote result left on its node: read when its value is needed here, passed as is to tasks on that node. */
+  ref: { id: string; on: RemoteExecutor } | null = null;
   bytes: Uint8Array | null = null;
   value: unknown = undefined;
   decoded = false;
@@ -47,7 +49,7 @@ class Future {
 class TaskPool {
   /** Remote pools: tasks sent and not finished, and tasks held back by max_task_num. */
   running = 0;
-  readonly held: Array<{ fut: Future; bytes: Uint8Array; arts: string[] }> = [];
+  readonly held: RemoteTask[] = [];
   constructor(readonly id: number, readonly limit: number, readonly inUi: boolean, readonly prio: number, readonly cantor: CantorPoolSpec | null = null, readonly remote: RemoteExecutor | null = null) {}
 }
 
@@ -70,7 +72,11 @@ export interface CantorPoolSpec {
 }
 
 /** A task for a remote node: the serialized [fn, args, kwargs] and the artifacts it needs. */
-export interface RemoteTask { id: number; name: string; bytes: Uint8Array; arts: string[] }
+export interface RemoteTask {
+  id: number; name: string; bytes: Uint8Array; arts: string[];
+  /** Arguments that are results left on the node: [position or keyword, object id]; the bytes hold None there. */
+  refs?: Array<[number | string, string]>;
+}
 
 /** How a remote task ended: its result or exception (serialized), or an error of the node. */
 export interface RemoteOutcome {
@@ -104,6 +110,10 @@ export interface RemoteExecutor {
   poll(): RemoteOutcome[];
   /** Cancels a task the node has not started: true; false when it is running or done. */
   cancel(id: number): boolean;
+  /** Reads a result left on the node (RemoteOutcome.ref). */
+  fetch(ref: string): Uint8Array;
+  /** Tells the node the results left there are no longer needed (the script ends). */
+  release(refs: string[]): void;
 }
 
 const { nativeMethod: method, kwMap: kwOf } = objects;
@@ -222,8 +232,15 @@ export class TaskSystem {
   private launch(d: Deferred): void {
     const { fut, pool, fn } = d;
     let args = d.args;
+    const refs: Array<[number | string, string]> = [];
+    // a large result still on the node that runs this task goes there by reference
+    const onNode = (v: unknown, at: number | string): unknown => {
+      if (v instanceof Future && v.ref && !v.decoded && v.state === 'ok' && pool.remote && v.ref.on.label === pool.remote.label) { refs.push([at, v.ref.id]); return null; }
+      return this.depValue(v);
+    };
+    let at = 0;
     if (d.futures) try {
-      args = d.args.map(a => (a instanceof objects.KwArgs ? new objects.KwArgs(a.names, a.values.map(v => this.depValue(v))) : this.depValue(a)));
+      args = d.args.map(a => (a instanceof objects.KwArgs ? new objects.KwArgs(a.names, a.values.map((v, i) => onNode(v, a.names[i]!))) : onNode(a, at++)));
     } catch (e) {
       this.fail(fut, exceptions.toPyExc(e));
       return;
@@ -248,8 +265,9 @@ export class TaskSystem {
     if (pool.remote) {
       fut.pool = pool;
       const arts = [...artifacts, ...this.userModules()];
-      if (pool.running >= pool.limit) pool.held.push({ fut, bytes, arts });
-      else { pool.running++; pool.remote.submit([{ id: fut.id, name: fut.name, bytes, arts }]); }
+      const task: RemoteTask = { id: fut.id, name: fut.name, bytes, arts, ...(refs.length ? { refs } : {}) };
+      if (pool.running >= pool.limit) pool.held.push(task);
+      else { pool.running++; pool.remote.submit([task]); }
       if (this.inFlight >= HIGH_WATER) this.waitUntil(() => this.inFlight < LOW_WATER, Infinity);
       return;
     }
@@ -305,7 +323,7 @@ export class TaskSystem {
     if (!pool?.remote) return;
     pool.running--;
     const next = pool.held.shift();
-    if (next) { pool.running++; pool.remote.submit([{ id: next.fut.id, name: next.fut.name, bytes: next.bytes, arts: next.arts }]); }
+    if (next) { pool.running++; pool.remote.submit([next]); }
   }
 
   private flush(): void {
@@ -356,6 +374,12 @@ export class TaskSystem {
     if (!fut) return;
     if (o.out) this.host.write(o.out);
     fut.where = r.label;
+    if (o.ref !== undefined) {
+      fut.ref = { id: o.ref, on: r };
+      this.refs.push(fut.ref);
+      this.complete(o.id, o.ok, null, o.start, o.end, o.worker);
+      return;
+    }
     if (o.bytes) { this.complete(o.id, o.ok, o.bytes, o.start, o.end, o.worker); return; }
     this.futures.delete(o.id);
     this.inFlight--;
@@ -364,7 +388,10 @@ export class TaskSystem {
     this.fail(fut, exceptions.newError(o.error?.type ?? 'RuntimeError', o.error?.message ?? `task '${fut.name}' failed on ${r.label}`));
   }
 
-  private complete(id: number, ok: boolean, bytes: Uint8Array, start: number, end: number, worker: number): void {
+  /** Results left on nodes, released when the script ends. */
+  private readonly refs: Array<{ id: string; on: RemoteExecutor }> = [];
+
+  private complete(id: number, ok: boolean, bytes: Uint8Array | null, start: number, end: number, worker: number): void {
     const fut = this.futures.get(id);
     if (!fut) return;
     this.futures.delete(id);
@@ -373,7 +400,7 @@ export class TaskSystem {
     fut.startAt = start; fut.endAt = end; fut.worker = worker;
     fut.bytes = bytes;
     fut.state = ok ? 'ok' : 'err';
-    this.valueOf(fut); // decoded now, so a kept future holds its value, not a message buffer
+    if (!fut.ref) this.valueOf(fut); // decoded now, so a kept future holds its value, not a message buffer
     if (fut.state === 'err') this.failedUnobserved.add(fut);
     this.runThens(fut);
   }
@@ -452,6 +479,7 @@ export class TaskSystem {
     if (!fut.decoded) {
       fut.decoded = true;
       try {
+        if (fut.ref && !fut.bytes) fut.bytes = fut.ref.on.fetch(fut.ref.id);
         fut.value = serializerModule().decode(fut.bytes!, fut.state === 'ok' ? `result of task '${fut.name}'` : `exception of task '${fut.name}'`);
       } catch (e) {
         fut.state = 'err';
@@ -536,7 +564,7 @@ export class TaskSystem {
     if (fut.state !== 'pending') return false;
     let ok = false;
     const ui = this.ui.findIndex(j => j.fut === fut);
-    const held = fut.pool ? fut.pool.held.findIndex(j => j.fut === fut) : -1;
+    const held = fut.pool ? fut.pool.held.findIndex(j => j.id === fut.id) : -1;
     if (ui >= 0) { this.ui.splice(ui, 1); ok = true; }
     else if (held >= 0) { fut.pool!.held.splice(held, 1); ok = true; this.futures.delete(fut.id); this.inFlight--; }
     else if (fut.pool?.remote && this.futures.has(fut.id)) {
@@ -568,9 +596,17 @@ export class TaskSystem {
     return true;
   }
 
+  /** Results left on nodes are deleted there (once every task that could read them has finished). */
+  private releaseRefs(): void {
+    const byNode = new Map<RemoteExecutor, string[]>();
+    for (const r of this.refs.splice(0)) byNode.set(r.on, [...(byNode.get(r.on) ?? []), r.id]);
+    for (const [on, ids] of byNode) { try { on.release(ids); } catch { /* the node is gone: nothing to free */ } }
+  }
+
   /** At the end of the script: every task and then-callback finishes; unretrieved errors are shown. */
   finish(): void {
     while (this.inFlight > 0 || this.ui.length) this.waitUntil(() => this.inFlight === 0 && this.ui.length === 0, Infinity);
+    this.releaseRefs();
     for (const fut of this.failedUnobserved) {
       const v = this.valueOf(fut);
       process.stderr.write(`xlang: task '${fut.name}' failed and its error was never retrieved:\n${this.host.traceback(v)}`);

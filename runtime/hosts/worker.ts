@@ -84,13 +84,27 @@ function summary(e: unknown): string {
 
 let lastError: unknown = null;
 
-function runOne(bytes: Uint8Array): { ok: boolean; bytes: Uint8Array } {
+/** An object of the node's store (a result left there by an earlier task); in-process, so read whole. */
+function nodeObject(id: string): unknown {
+  const call = hostBindings.cantor;
+  if (!call) exceptions.raiseError('RuntimeError', 'a task argument refers to a node object, but this worker is not a node\'s');
+  const r = call('obj.get', [id]);
+  if (!r.ok || r.value === null) exceptions.raiseError('RuntimeError', `a task argument (object ${id}) is not on this node: ${r.ok ? 'it is gone' : r.message}`);
+  return ser.decode(r.value, 'a task argument');
+}
+
+function runOne(bytes: Uint8Array, refs: Array<[number | string, string]> | null = null): { ok: boolean; bytes: Uint8Array } {
   lastError = null;
   try {
     const [fn, args, kw] = ser.decode(bytes, 'task arguments') as [unknown, any, any];
     const pos: unknown[] = args.items.slice();
     const names: string[] = [], values: unknown[] = [];
     if (kw) for (const [k, v] of kw.table.entries()) { names.push(k as string); values.push(v); }
+    // arguments the submitter left on this node as results of earlier tasks
+    for (const [at, id] of refs ?? []) {
+      if (typeof at === 'number') pos[at] = nodeObject(id);
+      else { const i = names.indexOf(at); if (i >= 0) values[i] = nodeObject(id); }
+    }
     const v = objects.callKw(fn, pos, names, values);
     try {
       return { ok: true, bytes: ser.encode(v, 'task result').bytes };
@@ -123,14 +137,14 @@ schedPort.on('message', (m: any) => {
   };
   for (let i = 0; i < m.tasks.length; i++) {
     if (Atomics.compareExchange(claims, i, 0, 1) !== 0) continue; // taken back or cancelled
-    const [id, bytes, retries] = m.tasks[i];
+    const [id, bytes, retries, refs] = m.tasks[i];
     currentTask = id;
     const start = now();
-    let r = runOne(bytes);
+    let r = runOne(bytes, refs);
     // cantor.pool(retries=n): a failing task runs again here, after 50, 100, 200... ms (at most 2 s)
     for (let attempt = 0; !r.ok && attempt < retries; attempt++) {
       Atomics.wait(pause, 0, 0, Math.min(50 * 2 ** attempt, 2000));
-      r = runOne(bytes);
+      r = runOne(bytes, refs);
     }
     const end = now();
     if (mode === 'node') {

@@ -202,14 +202,19 @@ served.missing()
 def make(n, tag):
     return bytes([tag % 256]) * n
 pool = cantor.pool()
-one = make.taskrun(pool, 20 * 1024 * 1024, 7).get()
+def size(b, extra=b""):
+    return len(b) + len(extra)
+big = make.taskrun(pool, 20 * 1024 * 1024, 7)
+# passed on while it is still on the node: it goes there by reference, not through this script
+print(size.taskrun(pool, big, extra=big).get())
+one = big.get()
 print(len(one), one[:2])
 futs = [make.taskrun(pool, 300 * 1024, i) for i in range(100)]
 print(sum(len(f.get()) for f in futs), all(f.get()[0] == i % 256 for i, f in enumerate(futs)))
 `);
     const r = await h.xlang(['run', ...h.connect(n, cap), 'bigresult.x']);
     expect(r.stderr).toBe('');
-    expect(r.stdout.split('\n').slice(0, 2).join('\n')).toBe(`20971520 b'\\x07\\x07'\n${100 * 300 * 1024} True`);
+    expect(r.stdout.split('\n').slice(0, 3).join('\n')).toBe(`41943040\n20971520 b'\\x07\\x07'\n${100 * 300 * 1024} True`);
   });
 
   it('refuses hostile task requests and never evaluates shipped JavaScript', async () => {
