@@ -16,7 +16,7 @@ import { repr, str } from '../runtime/core/repr.js';
 import { LocalNode, defaultDataDir } from '../runtime/cantor/node.js';
 import { ConfigError } from '../runtime/cantor/identity.js';
 import { StoreError } from '../runtime/cantor/store.js';
-import { callService, ServiceError, MAX_POP_WAIT_MS, MAX_PIECE } from '../runtime/cantor/services.js';
+import { callService, ServiceError, MAX_POP_WAIT_MS, MAX_PIECE, readObject } from '../runtime/cantor/services.js';
 import { parseRequirement, satisfies, ResourceExprError } from '../runtime/cantor/expr.js';
 import { isMainThread } from 'node:worker_threads';
 import { createRequire } from 'node:module';
@@ -162,18 +162,13 @@ export function create(ctx: StdlibContext, binding: Binding = { fixed: null }): 
   });
   nativeMethod(Objects.prototype, 'get', (id: unknown) => {
     const oid = strArg(id, 'an object id');
-    const first = call('obj.read', [oid, 0, MAX_PIECE]) as { part: Uint8Array; size: number; version: number } | null;
-    if (first === null) raiseError('KeyError', `no object ${oid}`);
-    if (first.size <= first.part.length) return dec(first.part);
-    const all = new Uint8Array(first.size);
-    all.set(first.part, 0);
-    for (let at = first.part.length; at < first.size;) {
-      const r = call('obj.read', [oid, at, MAX_PIECE]) as { part: Uint8Array; size: number; version: number } | null;
-      if (r === null || r.version !== first.version || r.part.length === 0) raiseError('RuntimeError', `object ${oid} changed or vanished while it was being read; read it again`);
-      all.set(r.part, at);
-      at += r.part.length;
+    let b: Uint8Array | null;
+    try { b = readObject(oid, at => call('obj.read', [oid, at, MAX_PIECE])); } catch (e) {
+      if (e instanceof ServiceError) raiseError(e.type, e.message);
+      throw e;
     }
-    return dec(all);
+    if (b === null) raiseError('KeyError', `no object ${oid}`);
+    return dec(b);
   });
   nativeMethod(Objects.prototype, 'update', (id: unknown, v: unknown) => {
     const oid = strArg(id, 'an object id');

@@ -18,6 +18,7 @@ import { randomBytes } from 'node:crypto';
 import type { RemoteExecutor, RemoteOutcome, RemoteTask } from '../hosts/tasks.js';
 import type { Artifact } from '../hosts/main.js';
 import { raiseError } from '../core/exceptions.js';
+import { readObject, ServiceError, MAX_PIECE } from './services.js';
 
 export type CallResult = { ok: true; value: any } | { ok: false; type: string; message: string };
 
@@ -124,14 +125,23 @@ export class SyncClient {
     }
   }
 
+  private readonly rung = new Set<Int32Array>();
+
   /** Also rings `cell` whenever answers arrive (a task system sleeping on its own cell wakes). */
   ringAlso(cell: Int32Array): void {
+    if (this.rung.has(cell)) return;
+    this.rung.add(cell);
     this.port.postMessage({ ring: cell });
   }
 
-  /** An executor for cantor.pool() tasks on this client's node. */
+  private readonly executors = new Map<string, RemoteTasks>();
+
+  /** The executor for cantor.pool() tasks of this spec on this client's node (pools of one spec share it). */
   tasks(spec: RemotePoolSpec): RemoteTasks {
-    return new RemoteTasks(this, spec);
+    const key = JSON.stringify([spec.resources, spec.priority, spec.retries, spec.timeoutMs]);
+    let t = this.executors.get(key);
+    if (!t) this.executors.set(key, (t = new RemoteTasks(this, spec)));
+    return t;
   }
 }
 
@@ -259,21 +269,18 @@ export class RemoteTasks implements RemoteExecutor {
 
   /** Reads a large result left on the node, in pieces (it stays there until release()). */
   fetch(ref: string): Uint8Array {
-    const parts: Uint8Array[] = [];
-    let size = -1, have = 0;
-    do {
-      const r = this.client.call('obj.read', [ref, have, 4 * 1024 * 1024]);
-      if (!r.ok || r.value === null) raiseError('ConnectionError', `the result of a task (object ${ref}) could not be read from the node: ${r.ok ? 'it is gone' : r.message}`);
-      const { part, size: total } = r.value as { part: Uint8Array; size: number };
-      size = total;
-      if (part.length === 0 && have < size) raiseError('ConnectionError', `the result of a task (object ${ref}) ended early`);
-      parts.push(part);
-      have += part.length;
-    } while (have < size);
-    const all = new Uint8Array(size);
-    let at = 0;
-    for (const p of parts) { all.set(p, at); at += p.length; }
-    return all;
+    const what = `the result of a task (object ${ref}) could not be read from the node`;
+    let b: Uint8Array | null;
+    try {
+      b = readObject(ref, at => {
+        const r = this.client.call('obj.read', [ref, at, MAX_PIECE]);
+        return r.ok ? r.value : raiseError('ConnectionError', `${what}: ${r.message}`);
+      });
+    } catch (e) {
+      if (e instanceof ServiceError) raiseError('ConnectionError', `${what}: ${e.message}`);
+      throw e;
+    }
+    return b ?? raiseError('ConnectionError', `${what}: it is gone`);
   }
 
   release(refs: string[]): void {

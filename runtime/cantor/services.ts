@@ -16,6 +16,29 @@ import { randomUUID } from 'node:crypto';
 /** Largest piece of an object one request carries (objects of any size go in pieces). */
 export const MAX_PIECE = 4 * 1024 * 1024;
 
+/** One piece of an object, as `obj.read` answers it. */
+export interface Piece { part: Uint8Array; size: number; version: number }
+
+/**
+ * An object of any size, read piece by piece through `read(offset)` (an `obj.read` call of the
+ * caller's binding); null when there is no such object. A value that changes or vanishes while
+ * it is read is an error, never a mix of two versions.
+ */
+export function readObject(id: string, read: (at: number) => Piece | null): Uint8Array | null {
+  const first = read(0);
+  if (first === null) return null;
+  if (first.size <= first.part.length) return first.part;
+  const all = new Uint8Array(first.size);
+  all.set(first.part, 0);
+  for (let at = first.part.length; at < first.size;) {
+    const r = read(at);
+    if (r === null || r.version !== first.version || r.part.length === 0) throw new ServiceError('RuntimeError', `object ${id} changed or vanished while it was being read; read it again`);
+    all.set(r.part, at);
+    at += r.part.length;
+  }
+  return all;
+}
+
 /** Longest one blocking pop (`q.popWait`, served by a daemon) waits before answering "nothing yet". */
 export const MAX_POP_WAIT_MS = 20_000;
 

@@ -64,7 +64,7 @@ interface Live {
   fail(e: ServiceError): void;
 }
 
-interface PoolEntry { id: number; live: number; lastUse: number }
+interface PoolEntry { id: number; lastUse: number }
 
 /** What the tasks of one request share once checked. */
 interface Admitted { poolId: number; expr: Expr; resources: string; timeoutMs: number; artIds: string[] }
@@ -129,12 +129,17 @@ export class NodeTasks {
 
   // --- code ------------------------------------------------------------------------------------
 
+  /** Where the source of artifact `id` is kept (a REPL input's `:n` suffix becomes `_n`). */
+  private artifactFile(id: string): string {
+    return join(this.artifactDir, id.replace(':', '_') + '.json');
+  }
+
   /** The artifact `id`, from memory or the data directory, compiled by this node; null if unknown. */
   private async artifact(id: string): Promise<Artifact | null> {
     const have = this.artifacts.get(id);
     if (have) return have;
     let text: string;
-    try { text = readFileSync(join(this.artifactDir, id.replace(':', '_') + '.json'), 'utf8'); } catch { return null; }
+    try { text = readFileSync(this.artifactFile(id), 'utf8'); } catch { return null; }
     try {
       return await this.admit(shippedArg(JSON.parse(text)), false);
     } catch (e) {
@@ -168,7 +173,7 @@ export class NodeTasks {
     if (store) {
       try {
         mkdirSync(this.artifactDir, { recursive: true, mode: 0o700 });
-        const file = join(this.artifactDir, s.id.replace(':', '_') + '.json');
+        const file = this.artifactFile(s.id);
         writeFileSync(file + '.tmp', JSON.stringify(s), { mode: 0o600 });
         renameSync(file + '.tmp', file);
       } catch (e) {
@@ -285,7 +290,7 @@ export class NodeTasks {
       if (this.pools.size >= MAX_POOLS) throw new ServiceError('RuntimeError', `node ${this.node.nodeId.slice(0, 16)} has ${MAX_POOLS} distinct task pools in use; try again later`);
       const demand: Record<string, number> = {};
       satisfies(demandOf, this.node.ledger.resources(false), demand);
-      p = { id: this.nextPool++, live: 0, lastUse: Date.now() };
+      p = { id: this.nextPool++, lastUse: Date.now() };
       this.pools.set(key, p);
       this.start().schedPort.postMessage({ t: 'pool', id: p.id, prio: priority, limit: 0x7fffffff, demand, capacity: { ...this.node.ledger.quantities }, retries });
     }
@@ -365,7 +370,7 @@ export class NodeTasks {
     if (!ever.ok) throw new ServiceError('RuntimeError', `task${typeof name === 'string' ? ` '${name}'` : 's'} cannot run on node ${this.node.nodeId.slice(0, 16)}: the requirement ${spec.resources} is never met: ${ever.unmet.join('; ')}`);
     for (const s of (shipped as unknown[] | null) ?? []) await this.admit(shippedArg(s), true);
     const missing: string[] = [];
-    for (const id of artIds as string[]) if (!this.artifacts.has(id) && !(await this.artifact(id))) missing.push(id);
+    for (const id of artIds as string[]) if (!(await this.artifact(id))) missing.push(id);
     if (missing.length) throw new ServiceError('ArtifactMissing', `node ${this.node.nodeId.slice(0, 16)} lacks the code of ${missing.length} module(s) (${missing.map(m => m.slice(0, 12)).join(', ')}); send them with the task`);
     const poolId = this.poolFor(claims, spec.resources as string, expr, spec.priority as number, spec.retries as number);
     const threads = this.start();

@@ -282,20 +282,7 @@ export class MainHost {
 
   /** Runs a shipped module's statements here, as `import` would from its file. */
   private runShipped(name: string, a: Artifact): any {
-    const { fn } = this.evaluate(a);
-    const m = new ModuleObject(name, a.path);
-    Object.defineProperty(m, 'xart', { value: a.id, writable: true });
-    this.modules.set(name, m);
-    this.moduleArtifacts.set(m, a);
-    this.liveModules.set(a.id, m);
-    const dir = a.path.startsWith('<') ? process.cwd() : dirname(a.path);
-    try {
-      fn(runtime, builtinNames, m, (spec: string) => this.importModule(spec, dir, name));
-    } catch (e) {
-      this.modules.delete(name);
-      throw e;
-    }
-    return m;
+    return this.runModule(name, a, this.evaluate(a).fn);
   }
 
   artifact(id: string): Artifact | undefined { return this.artifacts.get(id); }
@@ -411,12 +398,17 @@ export class MainHost {
 
   private execModule(name: string, path: string, source: string): any {
     const { fn, artifact } = this.load(path, source, name);
-    const m = new ModuleObject(name, path);
+    return this.runModule(name, artifact, fn);
+  }
+
+  /** Runs a module's statements as module `name` (registered first, so cyclic imports see it). */
+  private runModule(name: string, artifact: Artifact, fn: any): any {
+    const m = new ModuleObject(name, artifact.path);
     Object.defineProperty(m, 'xart', { value: artifact.id, writable: true });
     this.modules.set(name, m);
     this.moduleArtifacts.set(m, artifact);
     this.liveModules.set(artifact.id, m);
-    const dir = path.startsWith('<') ? process.cwd() : dirname(path);
+    const dir = artifact.path.startsWith('<') ? process.cwd() : dirname(artifact.path);
     const imp = (spec: string) => this.importModule(spec, dir, name);
     try {
       fn(runtime, builtinNames, m, imp);

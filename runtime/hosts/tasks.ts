@@ -84,7 +84,7 @@ export interface RemoteOutcome {
   ok: boolean;
   /** The serialized result or exception; null when `error` says what went wrong instead. */
   bytes: Uint8Array | null;
-  /** Where a large result waits on the node (the executor fetches it before poll() returns it). */
+  /** Where a large result waits on the node (read by fetch() when its value is needed here). */
   ref?: string;
   error?: { type: string; message: string };
   start: number;
@@ -127,8 +127,6 @@ export class TaskSystem {
   private started = false;
   private threads: PoolThreads | null = null;
   private readonly remotes = new Set<RemoteExecutor>();
-  /** Submissions waiting for futures among their arguments. */
-  private deferred = 0;
   private readonly signal = new Int32Array(new SharedArrayBuffer(4));
   private readonly futures = new Map<number, Future>();
   private readonly failedUnobserved = new Set<Future>();
@@ -156,6 +154,8 @@ export class TaskSystem {
   }
 
   stop(): void {
+    // after finish() (or an uncaught error): no task will read the results left on nodes now
+    this.releaseRefs();
     if (!this.started) return;
     this.started = false;
     this.threads!.stop();
@@ -197,21 +197,17 @@ export class TaskSystem {
     }
     const rest = args.slice(1);
     // futures among the arguments: the task is sent once they have finished
-    let waiting = 0, futures = false;
     const d: Deferred = { fut, pool, fn, args: rest, waiting: 0, cancelled: false, futures: false };
     for (const a of rest) {
       const deps = a instanceof Future ? [a] : a instanceof objects.KwArgs && a.values.some(v => v instanceof Future) ? a.values.filter((v): v is Future => v instanceof Future) : null;
       if (!deps) continue;
-      futures = true;
+      d.futures = true;
       for (const dep of deps) {
-        if (!this.isDone(dep)) { (dep.dependents ??= []).push(d); waiting++; }
+        if (!this.isDone(dep)) { (dep.dependents ??= []).push(d); d.waiting++; }
       }
     }
-    d.futures = futures;
-    if (waiting > 0) {
-      d.waiting = waiting;
+    if (d.waiting > 0) {
       fut.deferred = d;
-      this.deferred++;
       return fut;
     }
     this.launch(d);
@@ -311,7 +307,6 @@ export class TaskSystem {
     for (const d of list) {
       if (d.cancelled || --d.waiting > 0) continue;
       d.fut.deferred = null;
-      this.deferred--;
       this.deferredLaunch = true;
       try { this.launch(d); } finally { this.deferredLaunch = false; }
     }
@@ -574,7 +569,6 @@ export class TaskSystem {
       // waiting for its dependencies: it simply never goes
       fut.deferred.cancelled = true;
       fut.deferred = null;
-      this.deferred--;
       ok = true;
     } else {
       const b = this.batch.findIndex(t => (t as any[])[0] === fut.id);
@@ -596,7 +590,7 @@ export class TaskSystem {
     return true;
   }
 
-  /** Results left on nodes are deleted there (once every task that could read them has finished). */
+  /** Results left on nodes are deleted there (the script is over). */
   private releaseRefs(): void {
     const byNode = new Map<RemoteExecutor, string[]>();
     for (const r of this.refs.splice(0)) byNode.set(r.on, [...(byNode.get(r.on) ?? []), r.id]);
@@ -606,7 +600,6 @@ export class TaskSystem {
   /** At the end of the script: every task and then-callback finishes; unretrieved errors are shown. */
   finish(): void {
     while (this.inFlight > 0 || this.ui.length) this.waitUntil(() => this.inFlight === 0 && this.ui.length === 0, Infinity);
-    this.releaseRefs();
     for (const fut of this.failedUnobserved) {
       const v = this.valueOf(fut);
       process.stderr.write(`xlang: task '${fut.name}' failed and its error was never retrieved:\n${this.host.traceback(v)}`);
