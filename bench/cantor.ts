@@ -156,27 +156,30 @@ for (let i = 0; i < 3500; i++) { const t = performance.now(); sync.call('kv.get'
 results.cantor!['get p50 / p99 (sync client, as scripts)'] = `${ms(pct(syncTimes, 0.5))} / ${ms(pct(syncTimes, 0.99))}`;
 
 // remote tasks from a script, as users send them; python3's process pool beside them
+// the same measurement in both languages: round trips one at a time, then 20,000 at once
+const taskLoop = (pad: string, submit: (x: string) => string, wait: string) => [
+  `${submit('0')}${wait}`,
+  'lat = []',
+  'for i in range(3000):',
+  '    t0 = time.perf_counter()',
+  `    ${submit('i')}${wait}`,
+  '    lat.append((time.perf_counter() - t0) * 1000)',
+  'lat.sort()',
+  'n = 20000',
+  't0 = time.perf_counter()',
+  `futs = [${submit('i')} for i in range(n)]`,
+  `s = sum(f${wait} for f in futs)`,
+  'dt = time.perf_counter() - t0',
+  'assert s == n * (n - 1) // 2',
+  'print(lat[len(lat) // 2], lat[len(lat) * 99 // 100], n / dt)',
+].map(l => pad + l).join('\n') + '\n';
 const xScript = join(dir, 'tasks.x');
 writeFileSync(xScript, `import cantor
 import time
 def noop(x):
     return x
 pool = cantor.pool()
-noop.taskrun(pool, 0).get()
-lat = []
-for i in range(3000):
-    t0 = time.perf_counter()
-    noop.taskrun(pool, i).get()
-    lat.append((time.perf_counter() - t0) * 1000)
-lat.sort()
-n = 20000
-t0 = time.perf_counter()
-futs = [noop.taskrun(pool, i) for i in range(n)]
-s = sum(f.get() for f in futs)
-dt = time.perf_counter() - t0
-assert s == n * (n - 1) // 2
-print(lat[len(lat) // 2], lat[len(lat) * 99 // 100], n / dt)
-`);
+${taskLoop('', x => `noop.taskrun(pool, ${x})`, '.get()')}`);
 const pyScript = join(dir, 'tasks.py');
 writeFileSync(pyScript, `import time
 from concurrent.futures import ProcessPoolExecutor
@@ -184,21 +187,7 @@ def noop(x):
     return x
 if __name__ == "__main__":
     with ProcessPoolExecutor(2) as pool:
-        pool.submit(noop, 0).result()
-        lat = []
-        for i in range(3000):
-            t0 = time.perf_counter()
-            pool.submit(noop, i).result()
-            lat.append((time.perf_counter() - t0) * 1000)
-        lat.sort()
-        n = 20000
-        t0 = time.perf_counter()
-        futs = [pool.submit(noop, i) for i in range(n)]
-        s = sum(f.result() for f in futs)
-        dt = time.perf_counter() - t0
-        assert s == n * (n - 1) // 2
-        print(lat[len(lat) // 2], lat[len(lat) * 99 // 100], n / dt)
-`);
+${taskLoop('        ', x => `pool.submit(noop, ${x})`, '.result()')}`);
 const capPath = join(dir, 'cap');
 writeFileSync(capPath, cap + '\n');
 const taskRows = (out: string) => {

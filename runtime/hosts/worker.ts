@@ -82,8 +82,6 @@ function summary(e: unknown): string {
   return `${objects.typeOf(x).pyName}${text ? `: ${text}` : ''}`.slice(0, 300);
 }
 
-let lastError: unknown = null;
-
 /** An object of the node's store (a result left there by an earlier task); in-process, so read whole. */
 function nodeObject(id: string): unknown {
   const call = hostBindings.cantor;
@@ -93,8 +91,8 @@ function nodeObject(id: string): unknown {
   return ser.decode(r.value, 'a task argument');
 }
 
-function runOne(bytes: Uint8Array, refs: Array<[number | string, string]> | null = null): { ok: boolean; bytes: Uint8Array } {
-  lastError = null;
+/** Runs one task: its serialized result, or its exception (serialized, and itself for a summary). */
+function runOne(bytes: Uint8Array, refs: Array<[number | string, string]> | null = null): { ok: boolean; bytes: Uint8Array; error?: unknown } {
   try {
     const [fn, args, kw] = ser.decode(bytes, 'task arguments') as [unknown, any, any];
     const pos: unknown[] = args.items.slice();
@@ -109,12 +107,10 @@ function runOne(bytes: Uint8Array, refs: Array<[number | string, string]> | null
     try {
       return { ok: true, bytes: ser.encode(v, 'task result').bytes };
     } catch (e) {
-      lastError = e;
-      return { ok: false, bytes: encodeFailure(e) };
+      return { ok: false, bytes: encodeFailure(e), error: e };
     }
   } catch (e) {
-    lastError = e;
-    return { ok: false, bytes: encodeFailure(e) };
+    return { ok: false, bytes: encodeFailure(e), error: e };
   }
 }
 
@@ -149,7 +145,7 @@ schedPort.on('message', (m: any) => {
     const end = now();
     if (mode === 'node') {
       host.flush();
-      out.push([id, r.ok, r.bytes, start, end, index, captured.join(''), r.ok ? null : summary(lastError)]);
+      out.push([id, r.ok, r.bytes, start, end, index, captured.join(''), r.ok ? null : summary(r.error)]);
       captured = [];
     } else out.push([id, r.ok, r.bytes, start, end, index]);
     if (m.tasks.length <= 4 || end - lastFlush > 2) flush();
