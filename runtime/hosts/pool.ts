@@ -85,6 +85,66 @@ export function startPool(opts: { size: number; signal: Int32Array; mode: PoolMo
   };
 }
 
+/**
+ * Many tasks (or results) in one message: `width` numbers per record plus the record's bytes,
+ * packed into two buffers that are transferred, not cloned. A message with an array of small
+ * Uint8Arrays costs a backing store per array on each side; this costs two per batch.
+ * Layout: meta holds, per record, its `width` fields and then the end of its bytes in data.
+ */
+export class Records {
+  meta: Float64Array;
+  data: Uint8Array;
+  n = 0;
+  size = 0;
+  constructor(readonly width: number, records = 16, bytes = 1024) {
+    this.meta = new Float64Array(records * (width + 1));
+    this.data = new Uint8Array(bytes);
+  }
+
+  /** Appends a record with bytes src[off, off+len); returns where its fields go in meta. */
+  add(src: Uint8Array, off = 0, len = src.length): number {
+    const stride = this.width + 1;
+    let at = this.n * stride;
+    if (at + stride > this.meta.length) {
+      const m = new Float64Array(this.meta.length * 2);
+      m.set(this.meta);
+      this.meta = m;
+    }
+    const end = this.size + len;
+    if (end > this.data.length) {
+      const d = new Uint8Array(Math.max(end, this.data.length * 2));
+      d.set(this.data.subarray(0, this.size));
+      this.data = d;
+    }
+    // a loop beats subarray+set for the few bytes of a typical task
+    if (len < 64) for (let i = 0; i < len; i++) this.data[this.size + i] = src[off + i]!;
+    else this.data.set(off === 0 && len === src.length ? src : src.subarray(off, off + len), this.size);
+    this.size = end;
+    this.n++;
+    this.meta[at + this.width] = end;
+    return at;
+  }
+
+  /** The message body (post it with `transfer`); this batch starts over, sized like the last one. */
+  take(): { body: RecordsBody; transfer: ArrayBuffer[] } {
+    const body: RecordsBody = { n: this.n, meta: this.meta, data: this.data };
+    const stride = this.width + 1;
+    this.meta = new Float64Array(Math.max(16, this.n) * stride);
+    this.data = new Uint8Array(Math.max(1024, this.size));
+    this.n = 0;
+    this.size = 0;
+    return { body, transfer: [body.meta.buffer as ArrayBuffer, body.data.buffer as ArrayBuffer] };
+  }
+}
+
+/** Records as they arrive: record i's fields are meta[i*(width+1) + k], its bytes data[start, end). */
+export interface RecordsBody { n: number; meta: Float64Array; data: Uint8Array }
+
+/** Where record i's bytes start in its body's data. */
+export function recordStart(b: RecordsBody, width: number, i: number): number {
+  return i === 0 ? 0 : b.meta[i * (width + 1) - 1]!;
+}
+
 /** What a lost task's failure is, from the scheduler's reason. */
 export function lostErrorType(why: string): 'MemoryError' | 'TimeoutError' | 'RuntimeError' {
   return /memory limit/.test(why) ? 'MemoryError' : /timed out/.test(why) ? 'TimeoutError' : 'RuntimeError';

@@ -9,12 +9,14 @@
 // terminated (JS cannot interrupt a running function any other way) and replaced, and the
 // task is reported lost with "timed out".
 import { Worker, MessageChannel, workerData, type MessagePort } from 'node:worker_threads';
+import { Records, recordStart, type RecordsBody } from './pool.js';
 
 /** Milliseconds of waiting that make a task one priority level more urgent. */
 const AGING_MS = 50;
 const MAX_BATCH = 32;
 
-interface Task { id: number; pool: number; bytes: Uint8Array; arts: string[]; at: number; timeout: number; refs: unknown }
+/** A queued task; its serialized call is data[off, off+len) (a submission batch's buffer, shared by its tasks). */
+interface Task { id: number; pool: number; data: Uint8Array; off: number; len: number; arts: string[]; at: number; timeout: number; refs: unknown }
 interface Pool {
   id: number; prio: number; limit: number; running: number; q: Task[]; head: number;
   /** quantities each running task of the pool reserves (cantor.pool), and its retries */
@@ -23,6 +25,8 @@ interface Pool {
 interface Batch { tasks: Task[]; claims: Int32Array }
 interface WorkerLink {
   port: MessagePort; idle: boolean; known: Set<string>; batch: Batch | null; thread: Worker; index: number;
+  /** The worker's claim cells (MAX_BATCH of them), reused by each batch it is given. */
+  claims: Int32Array;
   /** The running task's timeout, and why the worker was terminated (when it was). */
   timer: NodeJS.Timeout | null; killed: string | null;
 }
@@ -36,6 +40,8 @@ const { mainPort, signal, workerFile, workerMainPorts, workerSignals, memoryMb, 
 const pools = new Map<number, Pool>();
 const artifacts = new Map<string, unknown>();
 const workers: WorkerLink[] = [];
+/** Artifact lists of submitted tasks, by the number main gave each distinct list. */
+const artSets = new Map<number, string[]>();
 let queued = 0;
 /** This node's quantities (cantor.pool sends them) and what running tasks hold of them. */
 const capacity: Record<string, number> = {};
@@ -104,10 +110,22 @@ function dispatch(): void {
     if (tasks.length === 0) break;
     const arts: unknown[] = [];
     for (const t of tasks) for (const a of t.arts) if (!w.known.has(a)) { w.known.add(a); arts.push(artifacts.get(a)); }
-    const claims = new Int32Array(new SharedArrayBuffer(4 * tasks.length));
+    // the worker has finished its last batch (it said 'ready'), so its claim cells are free again
+    const claims = w.claims;
+    const rec = new Records(2, tasks.length, 64 * tasks.length);
+    let refs: unknown[] | null = null;
+    for (let i = 0; i < tasks.length; i++) {
+      const t = tasks[i]!;
+      Atomics.store(claims, i, 0);
+      const at = rec.add(t.data, t.off, t.len);
+      rec.meta[at] = t.id;
+      rec.meta[at + 1] = pools.get(t.pool)?.retries ?? 0;
+      if (t.refs) (refs ??= [])[i] = t.refs;
+    }
     w.batch = { tasks, claims };
     w.idle = false;
-    w.port.postMessage({ t: 'run', arts, claims, tasks: tasks.map(t => [t.id, t.bytes, pools.get(t.pool)?.retries ?? 0, t.refs]) });
+    const { body, transfer } = rec.take();
+    w.port.postMessage({ t: 'run', arts, body, refs }, transfer);
     const first = tasks[0]!;
     if (first.timeout > 0) w.timer = setTimeout(() => kill(w, `task timed out after ${first.timeout} ms`), first.timeout);
     if (mode === 'node') mainPort.postMessage({ t: 'dispatched', ids: tasks.map(t => t.id), worker: w.index });
@@ -194,8 +212,22 @@ mainPort.on('message', (m: any) => {
     case 'art': artifacts.set(m.art.id, m.art); break;
     case 'respawn': workerMainPorts[m.index] = m.port; spawn(m.index); break;
     case 'submit': {
+      // one array per task (a Cantor node's tasks)
       const now = Date.now();
-      for (const [id, pool, bytes, arts, timeout, refs] of m.tasks) enqueue({ id, pool, bytes, arts, at: now, timeout: timeout ?? 0, refs: refs ?? null });
+      for (const [id, pool, bytes, arts, timeout, refs] of m.tasks) enqueue({ id, pool, data: bytes, off: 0, len: bytes.length, arts, at: now, timeout: timeout ?? 0, refs: refs ?? null });
+      dispatch();
+      break;
+    }
+    case 'tasks': {
+      // a script's tasks as Records: [id, pool, timeout, artifact list], with the lists new in this message
+      if (m.sets) for (const [k, arts] of m.sets) artSets.set(k, arts);
+      const now = Date.now();
+      const b: RecordsBody = m.body;
+      for (let i = 0, at = 0; i < b.n; i++, at += 5) {
+        const off = recordStart(b, 4, i);
+        if (b.meta[at]! < 0) continue; // cancelled before it was sent
+        enqueue({ id: b.meta[at]!, pool: b.meta[at + 1]!, data: b.data, off, len: b.meta[at + 4]! - off, arts: artSets.get(b.meta[at + 3]!) ?? [], at: now, timeout: b.meta[at + 2]!, refs: null });
+      }
       dispatch();
       break;
     }
@@ -222,14 +254,15 @@ let stopping = false;
  */
 function spawn(index: number): void {
   const ch = new MessageChannel();
+  const claims = new Int32Array(new SharedArrayBuffer(4 * MAX_BATCH));
   const thread = new Worker(workerFile, {
-    workerData: { schedPort: ch.port2, mainPort: workerMainPorts[index], signal, mySignal: workerSignals[index], index, mode },
+    workerData: { schedPort: ch.port2, mainPort: workerMainPorts[index], signal, mySignal: workerSignals[index], index, mode, claims },
     transferList: [ch.port2, workerMainPorts[index]!],
     stdout: false, stderr: false,
     // a heap limit of its own: a task that runs out of memory loses its worker, not the process
     resourceLimits: { maxOldGenerationSizeMb: memoryMb },
   });
-  const w: WorkerLink = { port: ch.port1, idle: false, known: new Set(), batch: null, thread, index, timer: null, killed: null };
+  const w: WorkerLink = { port: ch.port1, idle: false, known: new Set(), batch: null, thread, index, claims, timer: null, killed: null };
   workers[index] = w;
   ch.port1.on('message', (r: any) => { if (r.t === 'ready') { finishBatch(w); dispatch(); } });
   thread.on('error', (e: Error) => lost(w, `${e.name}: ${e.message}`));

@@ -11,7 +11,7 @@
 import { receiveMessageOnPort } from 'node:worker_threads';
 import { objects, exceptions, containers, ops, numbers, repr } from '../core/index.js';
 import { serializerModule, type MainHost, type Artifact } from './main.js';
-import { startPool, defaultPoolSize, lostErrorType, type PoolThreads } from './pool.js';
+import { startPool, defaultPoolSize, lostErrorType, Records, recordStart, type PoolThreads, type RecordsBody } from './pool.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -132,7 +132,13 @@ export class TaskSystem {
   private readonly failedUnobserved = new Set<Future>();
   private readonly sentArts = new Set<string>();
   private readonly ui: Array<{ fut: Future; fn: unknown; args: unknown[] }> = [];
-  private batch: unknown[] = [];
+  /** Tasks not sent yet: Records [id, pool, timeout, artifact list], with their ids in order (for cancel). */
+  private batch = new Records(4, 64, 4096);
+  private batchIds: number[] = [];
+  private batchDropped = 0;
+  /** Numbers of the distinct artifact lists tasks refer to; the lists new since the last message. */
+  private artSets = new Map<string, number>();
+  private newSets: Array<[number, string[]]> = [];
   private nextId = 1;
   private nextPool = 1;
   private inFlight = 0;
@@ -272,12 +278,31 @@ export class TaskSystem {
       this.sentArts.add(a);
       this.schedPort.postMessage({ t: 'art', art: this.host.artifact(a) });
     }
-    this.batch.push([fut.id, pool.id, bytes, [...artifacts], pool.cantor?.timeoutMs ?? 0]);
-    if (this.batch.length >= BATCH || this.sentInFlight < BATCH) this.flush();
+    const rec = this.batch.add(bytes);
+    const meta = this.batch.meta;
+    meta[rec] = fut.id;
+    meta[rec + 1] = pool.id;
+    meta[rec + 2] = pool.cantor?.timeoutMs ?? 0;
+    meta[rec + 3] = this.artSet(artifacts);
+    this.batchIds.push(fut.id);
+    if (this.batchIds.length >= BATCH || this.sentInFlight < BATCH) this.flush();
     if (this.inFlight >= HIGH_WATER) this.waitUntil(() => this.inFlight < LOW_WATER, Infinity);
   }
 
   private deferredLaunch = false;
+
+  /** The number of a task's artifact list (most tasks of a script share one or two lists). */
+  private artSet(artifacts: Set<string>): number {
+    const list = [...artifacts];
+    const key = list.join('\n');
+    let k = this.artSets.get(key);
+    if (k === undefined) {
+      k = this.artSets.size;
+      this.artSets.set(key, k);
+      this.newSets.push([k, list]);
+    }
+    return k;
+  }
 
   /** A dependency's value; its exception (or cancellation) fails the dependent task. */
   private depValue(v: unknown): unknown {
@@ -323,10 +348,13 @@ export class TaskSystem {
 
   private flush(): void {
     for (const r of this.remotes) r.flush();
-    if (!this.batch.length) return;
-    this.sentInFlight += this.batch.length;
-    this.schedPort.postMessage({ t: 'submit', tasks: this.batch });
-    this.batch = [];
+    if (!this.batchIds.length) return;
+    this.sentInFlight += this.batchIds.length - this.batchDropped;
+    this.batchDropped = 0;
+    const { body, transfer } = this.batch.take();
+    this.schedPort.postMessage({ t: 'tasks', body, sets: this.newSets.length ? this.newSets : null }, transfer);
+    if (this.newSets.length) this.newSets = [];
+    this.batchIds = [];
   }
 
   // --- completion -----------------------------------------------------------------------------
@@ -350,8 +378,9 @@ export class TaskSystem {
         if (!r) break;
         any = true;
         const m = r.message;
-        if (m.t === 'results') {
-          for (const [id, ok, bytes, start, end, worker] of m.results) this.complete(id, ok, bytes, start, end, worker);
+        if (m.t === 'resultsb') {
+          const b: RecordsBody = m.body;
+          for (let k = 0, at = 0; k < b.n; k++, at += 5) this.complete(b.meta[at]!, b.meta[at + 1] === 1, b.data.subarray(recordStart(b, 4, k), b.meta[at + 4]!), b.meta[at + 2]!, b.meta[at + 3]!, i);
         } else if (m.t === 'mainrun') this.mainrunFor(i, m);
       }
     }
@@ -571,8 +600,9 @@ export class TaskSystem {
       fut.deferred = null;
       ok = true;
     } else {
-      const b = this.batch.findIndex(t => (t as any[])[0] === fut.id);
-      if (b >= 0) { this.batch.splice(b, 1); ok = true; }
+      const b = this.batchIds.indexOf(fut.id);
+      // not sent yet: its record stays, marked so the scheduler drops it
+      if (b >= 0) { this.batch.meta[b * 5] = -1; this.batchIds[b] = -1; this.batchDropped++; ok = true; }
       else if (this.started) {
         const seq = ++this.cancelSeq;
         this.schedPort.postMessage({ t: 'cancel', id: fut.id, seq });

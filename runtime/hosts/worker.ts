@@ -9,11 +9,12 @@
 import { workerData, threadId, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { MainHost, serializerModule, hostBindings, type Artifact } from './main.js';
 import { builtinNames, exceptions, objects, containers, str } from '../core/index.js';
+import { Records, recordStart, type RecordsBody } from './pool.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
-interface Data { schedPort: MessagePort; mainPort: MessagePort; signal: Int32Array; mySignal: Int32Array; index: number; mode: 'script' | 'node' }
-const { schedPort, mainPort, signal, mySignal, index, mode } = workerData as Data;
+interface Data { schedPort: MessagePort; mainPort: MessagePort; signal: Int32Array; mySignal: Int32Array; index: number; mode: 'script' | 'node'; claims: Int32Array }
+const { schedPort, mainPort, signal, mySignal, index, mode, claims } = workerData as Data;
 
 /** Output of the running task (node mode), sent back with its result. */
 let captured: string[] = [];
@@ -117,23 +118,32 @@ function runOne(bytes: Uint8Array, refs: Array<[number | string, string]> | null
 /** A cell nothing rings: Atomics.wait on it sleeps this thread between retries. */
 const pause = new Int32Array(new SharedArrayBuffer(4));
 
+/** A script's results, sent as Records [id, ok, start, end] (a node's go one array each, see below). */
+const results = new Records(4, 32, 2048);
+
 schedPort.on('message', (m: any) => {
   if (m.t !== 'run') return;
   for (const a of m.arts as Artifact[]) host.addArtifact(a);
-  const claims: Int32Array = m.claims;
+  const b: RecordsBody = m.body;
   let out: unknown[] = [];
   let lastFlush = now();
   const flush = (): void => {
-    if (!out.length) return;
+    if (!out.length && !results.n) return;
     host.flush();
-    mainPort.postMessage({ t: 'results', results: out });
+    if (results.n) {
+      const { body, transfer } = results.take();
+      mainPort.postMessage({ t: 'resultsb', body }, transfer);
+    } else {
+      mainPort.postMessage({ t: 'results', results: out });
+      out = [];
+    }
     ring();
-    out = [];
     lastFlush = now();
   };
-  for (let i = 0; i < m.tasks.length; i++) {
+  for (let i = 0; i < b.n; i++) {
     if (Atomics.compareExchange(claims, i, 0, 1) !== 0) continue; // taken back or cancelled
-    const [id, bytes, retries, refs] = m.tasks[i];
+    const id = b.meta[i * 3]!, retries = b.meta[i * 3 + 1]!, refs = m.refs?.[i] ?? null;
+    const bytes = b.data.subarray(recordStart(b, 2, i), b.meta[i * 3 + 2]!);
     currentTask = id;
     const start = now();
     let r = runOne(bytes, refs);
@@ -147,8 +157,14 @@ schedPort.on('message', (m: any) => {
       host.flush();
       out.push([id, r.ok, r.bytes, start, end, index, captured.join(''), r.ok ? null : summary(r.error)]);
       captured = [];
-    } else out.push([id, r.ok, r.bytes, start, end, index]);
-    if (m.tasks.length <= 4 || end - lastFlush > 2) flush();
+    } else {
+      const at = results.add(r.bytes);
+      results.meta[at] = id;
+      results.meta[at + 1] = r.ok ? 1 : 0;
+      results.meta[at + 2] = start;
+      results.meta[at + 3] = end;
+    }
+    if (b.n <= 4 || end - lastFlush > 2) flush();
   }
   flush();
   schedPort.postMessage({ t: 'ready' });
