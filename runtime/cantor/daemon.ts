@@ -25,6 +25,12 @@ export const CLUSTER_TOKEN_FILE = 'cluster.token';
 const VERSION = '0.1.0';
 /** How often a waiting pop looks again for items pushed by another process on the same store. */
 const POP_RECHECK_MS = 250;
+/**
+ * How long a client may be disconnected before what it holds on the node (units it took, task
+ * results it has not read) is let go: a lost link may come back (the client redials with the
+ * same peer id), a killed script never does.
+ */
+const CLIENT_GRACE_MS = Number(process.env.XLANG_CLIENT_GRACE_MS) >= 0 && process.env.XLANG_CLIENT_GRACE_MS ? Number(process.env.XLANG_CLIENT_GRACE_MS) : 15_000;
 
 export interface NodeRecord {
   pid: number;
@@ -163,6 +169,7 @@ export class NodeDaemon {
         listen: opts.listen,
         clusterToken: cluster.token,
         handler: (method, args, ctx) => d.handle(method, args, ctx),
+        onDisconnect: peerId => d.clientDisconnected(peerId),
         onProtocolError: (from, err) => node!.log.write('warn', `protocol error from ${from}: ${err.message}`),
       });
       if (opts.metrics) {
@@ -170,6 +177,7 @@ export class NodeDaemon {
         d.metricsServer = m.server;
         d.metricsUrl = m.url;
       }
+      node.clientAlive = peerId => d.gone.has(peerId) || d.peer.isConnected(peerId);
       d.writeRecord();
       node.log.write('info', `node started (pid ${process.pid}) on ${d.peer.addrs().join(', ')}`);
       return d;
@@ -178,6 +186,19 @@ export class NodeDaemon {
       rmSync(recordFile, { force: true });
       throw e;
     }
+  }
+
+  /** Clients disconnected less than CLIENT_GRACE_MS ago, with the timer that lets them go. */
+  private readonly gone = new Map<string, NodeJS.Timeout>();
+
+  private clientDisconnected(peerId: string): void {
+    if (this.gone.has(peerId)) return;
+    const timer = setTimeout(() => {
+      this.gone.delete(peerId);
+      if (!this.peer.isConnected(peerId)) this.tasks.clientGone(peerId); // else it came back; a later disconnect starts again
+    }, CLIENT_GRACE_MS);
+    timer.unref();
+    this.gone.set(peerId, timer);
   }
 
   get nodeId(): string { return this.node.nodeId; }
@@ -273,7 +294,7 @@ export class NodeDaemon {
         this.need(claims, 'read', method);
         return this.tasks.list(claims, Array.isArray(args) ? args[0] : undefined);
     }
-    const r = callService(this.node, method, args, claims);
+    const r = callService(this.node, method, args, { ...claims, client: ctx.peerId });
     if (method === 'q.push' && r === true) this.wake(claims.tenant, (args as unknown[])[0] as string);
     return r;
   }
@@ -332,6 +353,8 @@ export class NodeDaemon {
     this.stopping ??= (async () => {
       for (const set of [...this.waiters.values()]) for (const w of [...set]) w.cancel();
       this.tasks.stop();
+      for (const timer of this.gone.values()) clearTimeout(timer);
+      this.gone.clear();
       try { await this.peer.stop(); } catch { /* stopping anyway */ }
       if (this.metricsServer) await new Promise<void>(r => { this.metricsServer!.close(() => r()); this.metricsServer!.closeAllConnections(); });
       this.node.log.write('info', 'node stopped');

@@ -753,6 +753,15 @@ export class Peer {
     return { served: this.served, protocolErrors: this.protocolErrors, inboundStreams: this.inbound.size, outboundStreams: this.outbound.size };
   }
 
+  /** Whether an open connection to the peer exists. */
+  isConnected(peerId: string): boolean {
+    try {
+      return this.libp2p.getConnections(peerIdFromString(peerId)).some(c => c.status === 'open');
+    } catch {
+      return false; // not a peer id
+    }
+  }
+
   /** Open links to other peers. */
   links(): LinkInfo[] {
     return this.libp2p.getConnections().filter(c => c.status === 'open').map(c => ({

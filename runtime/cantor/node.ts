@@ -23,6 +23,11 @@ export class LocalNode {
   readonly identity: PrivateKey;
   readonly store: Store;
   readonly ledger: Ledger;
+  /**
+   * Whether a remote client (by peer id) is still there; set by the daemon that serves this
+   * node. State a client holds on the node (units it took) ends with it.
+   */
+  clientAlive: ((peerId: string) => boolean) | null = null;
   private nodeLog: NodeLog | null = null;
   private nodeMetrics: Metrics | null = null;
 

@@ -44,14 +44,19 @@ export const MAX_POP_WAIT_MS = 20_000;
 
 export type Role = 'read' | 'submit' | 'admin';
 
-export interface CallContext { tenant: string; roles: readonly Role[] }
+export interface CallContext {
+  tenant: string;
+  roles: readonly Role[];
+  /** The remote client's peer id, when the call came over the network (or from its task). */
+  client?: string;
+}
 
 /** An error a caller should see as the Python exception `type` (KeyError, ValueError...). */
 export class ServiceError extends Error {
   constructor(readonly type: string, message: string) { super(message); }
 }
 
-type Method = { role: Role; f: (node: LocalNode, t: string, a: any[]) => unknown };
+type Method = { role: Role; f: (node: LocalNode, t: string, a: any[], ctx: CallContext) => unknown };
 
 const str = (v: unknown, what: string): string => {
   if (typeof v !== 'string') throw new ServiceError('TypeError', `${what} must be a str`);
@@ -181,8 +186,8 @@ export const METHODS: Record<string, Method> = {
 
   // what the C++ XLang / CantorAI spellings reach (stdlib/cantor-compat.ts): units of a quantity
   // taken by index, data views (filtered frame queues) and frames pushed into them
-  'res.takeIndex': { role: 'submit', f: (n, t, [name]) => takeIndex(n, t, str(name, 'a resource name')) },
-  'res.releaseIndex': { role: 'submit', f: (n, t, [name, index]) => releaseIndex(n, t, str(name, 'a resource name'), int(index, 'a resource index')) },
+  'res.takeIndex': { role: 'submit', f: (n, t, [name], ctx) => takeIndex(n, t, ctx.client, str(name, 'a resource name')) },
+  'res.releaseIndex': { role: 'submit', f: (n, t, [name, index], ctx) => releaseIndex(n, t, ctx.client, str(name, 'a resource name'), int(index, 'a resource index')) },
   'dv.create': { role: 'submit', f: (n, t, [filter]) => dataViewCreate(n, t, filter) },
   'dv.remove': { role: 'submit', f: (n, t, [id]) => dataViewRemove(n, t, str(id, 'a data view id')) },
   'dv.list': { role: 'read', f: (n, t) => dataViews(n, t) },
@@ -206,7 +211,7 @@ export function callService(node: LocalNode, method: string, args: unknown, ctx:
   if (!allowed(ctx.roles, m.role)) throw new ServiceError('PermissionError', `'${method}' needs the ${m.role} role; this token has ${ctx.roles.join(', ') || 'none'}`);
   if (!Array.isArray(args)) throw new ServiceError('TypeError', `'${method}' takes a list of arguments`);
   try {
-    return m.f(node, ctx.tenant, args);
+    return m.f(node, ctx.tenant, args, ctx);
   } catch (e) {
     if (e instanceof StoreError) throw new ServiceError(e.kind, e.message);
     if (e instanceof MetricsError) throw new ServiceError('ValueError', e.message);
@@ -222,10 +227,12 @@ export function callService(node: LocalNode, method: string, args: unknown, ctx:
 // Several isolates and processes may serve one node (the embedded node: the script, its tasks,
 // other scripts on the same data directory), so the claims are also kept in the store (one
 // transaction decides), each with the process and thread that took it; a claim whose process
-// has exited is free again. Claims belong to the node (the hardware), released by the tenant
-// that took them.
+// has exited is free again. On a node serving clients, a claim also names the client (its peer
+// id) and ends when that client has gone (killed, or its connection lost for good: the daemon
+// decides, LocalNode.clientAlive). Claims belong to the node (the hardware), released by the
+// tenant, and the client, that took them.
 
-interface Claim { pid: number; thread: number; tenant: string }
+interface Claim { pid: number; thread: number; tenant: string; client?: string }
 const CLAIMS = 'unit-claims';
 
 function alive(pid: number): boolean {
@@ -245,7 +252,12 @@ function readClaims(n: LocalNode): Record<string, Record<string, Claim>> {
 /** The live claims on units of `name` (index -> claim), dropping those of exited processes. */
 function liveClaims(n: LocalNode, name: string, all = readClaims(n)): Record<string, Claim> {
   const out: Record<string, Claim> = {};
-  for (const [i, c] of Object.entries(all[name] ?? {})) if (c && typeof c.pid === 'number' && alive(c.pid)) out[i] = c;
+  for (const [i, c] of Object.entries(all[name] ?? {})) {
+    if (!c || typeof c.pid !== 'number' || !alive(c.pid)) continue;
+    // the process that serves the client knows whether it is still there; others keep its claims
+    if (typeof c.client === 'string' && c.pid === process.pid && n.clientAlive && !n.clientAlive(c.client)) continue;
+    out[i] = c;
+  }
   return out;
 }
 
@@ -257,7 +269,7 @@ function syncLedger(n: LocalNode, name: string, claims: Record<string, Claim>): 
   }
 }
 
-function takeIndex(n: LocalNode, t: string, name: string): number {
+function takeIndex(n: LocalNode, t: string, client: string | undefined, name: string): number {
   return n.store.batch(() => {
     const all = readClaims(n);
     const claims = liveClaims(n, name, all);
@@ -269,7 +281,7 @@ function takeIndex(n: LocalNode, t: string, name: string): number {
       if (e instanceof ResourceSpecError) throw new ServiceError('ValueError', e.message);
       throw e;
     }
-    if (index >= 0) claims[index] = { pid: process.pid, thread: threadId, tenant: t };
+    if (index >= 0) claims[index] = client === undefined ? { pid: process.pid, thread: threadId, tenant: t } : { pid: process.pid, thread: threadId, tenant: t, client };
     all[name] = claims;
     n.store.setMeta(CLAIMS, JSON.stringify(all));
     return index;
@@ -277,16 +289,15 @@ function takeIndex(n: LocalNode, t: string, name: string): number {
 }
 
 /**
- * True when the unit was taken in this process for tenant `t` and is free now. (On the embedded
- * node that is the script that took it; a node serving clients cannot tell its clients apart,
- * so there any client of the tenant may give it back.)
+ * True when the unit was taken in this process for tenant `t` (and, on a node serving clients,
+ * by the same client) and is free now.
  */
-function releaseIndex(n: LocalNode, t: string, name: string, index: number): boolean {
+function releaseIndex(n: LocalNode, t: string, client: string | undefined, name: string, index: number): boolean {
   return n.store.batch(() => {
     const all = readClaims(n);
     const claims = liveClaims(n, name, all);
     const c = claims[index];
-    if (!c || c.tenant !== t || c.pid !== process.pid) return false;
+    if (!c || c.tenant !== t || c.pid !== process.pid || c.client !== client) return false;
     delete claims[index];
     all[name] = claims;
     n.store.setMeta(CLAIMS, JSON.stringify(all));

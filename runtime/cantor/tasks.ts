@@ -22,6 +22,7 @@ import type { Reservation } from './ledger.js';
 import { startPool, defaultPoolSize, lostErrorType, type PoolThreads } from '../hosts/pool.js';
 import { cacheGet, cachePut, cacheKey, compilerBuildId, defaultCacheDir } from '../hosts/compile-cache.js';
 import type { Artifact } from '../hosts/main.js';
+import { releaseMemory } from './memory.js';
 
 export type Claims = { roles: readonly Role[]; tenant: string };
 export type TaskState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled' | 'timeout';
@@ -106,6 +107,8 @@ export class NodeTasks {
   private threads: PoolThreads | null = null;
   private readonly signal = new Int32Array(new SharedArrayBuffer(4));
   private readonly artifacts = new Map<string, Artifact>();
+  /** Per client: the results kept for it as objects ([tenant, object number]). */
+  private readonly heldResults = new Map<string, Array<[string, number]>>();
   /** Artifacts the scheduler thread has been given. */
   private readonly schedHas = new Set<string>();
   private readonly pools = new Map<string, PoolEntry>();
@@ -249,6 +252,9 @@ export class NodeTasks {
     if (bytes.length > REF_BYTES) {
       // a large result waits in the caller's object store; the answer names it (a batch's answer stays small)
       const oid = this.node.store.objPut(t.claims.tenant, bytes);
+      let mine = this.heldResults.get(t.info.client);
+      if (!mine) this.heldResults.set(t.info.client, (mine = []));
+      mine.push([t.claims.tenant, oid]);
       t.answer([ok, null, start, end, worker, text, `${this.node.nodeId}/${oid}`]);
     } else t.answer([ok, bytes, start, end, worker, text]);
   }
@@ -310,8 +316,8 @@ export class NodeTasks {
       this.pools.clear();
       this.schedHas.clear();
       this.node.log.write('info', `no task for ${WORKERS_IDLE_MS / 1000} s: workers stopped`);
-      // give the memory of the busy period back now rather than at the next allocation (`xlang node start` runs with --expose-gc)
-      (globalThis as { gc?: () => void }).gc?.();
+      // give the memory of the busy period back now rather than at the next allocation
+      releaseMemory();
       return;
     }
     this.dropIdlePools();
@@ -476,6 +482,20 @@ export class NodeTasks {
     let queued = 0, running = 0;
     for (const t of this.live.values()) { if (t.info.state === 'queued') queued++; else running++; }
     return { queued, running, finished: this.history.length };
+  }
+
+  /**
+   * A client has gone for good (killed, or its link lost past the grace period): the large
+   * results kept for it go, since nobody can name them any more. (A script that ends deletes
+   * those it had itself; deleting them again is harmless.) Its tasks were cancelled with its
+   * requests.
+   */
+  clientGone(peer: string): void {
+    const mine = this.heldResults.get(peer);
+    this.heldResults.delete(peer);
+    let n = 0;
+    for (const [tenant, oid] of mine ?? []) if (this.node.store.objDelete(tenant, oid)) n++;
+    if (n > 0) this.node.log.write('info', `client ${peer} has gone: deleted ${n} task result${n === 1 ? '' : 's'} it had not read`);
   }
 
   stop(): void {

@@ -34,8 +34,8 @@ export class Harness {
   }
 
   /** Starts `xlang node start` and resolves once it says where it listens. */
-  startNode(dataDir: string, extra: string[] = []): Promise<Started> {
-    const child = spawn(process.execPath, [cli, 'node', 'start', '--data-dir', dataDir, '--listen', '127.0.0.1:0', ...extra], { cwd: this.dir, env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  startNode(dataDir: string, extra: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<Started> {
+    const child = spawn(process.execPath, [cli, 'node', 'start', '--data-dir', dataDir, '--listen', '127.0.0.1:0', ...extra], { cwd: this.dir, env: { ...this.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     this.nodes.add(child);
     child.on('exit', () => this.nodes.delete(child));
     let out = '', err = '';
@@ -51,6 +51,26 @@ export class Harness {
       });
       child.on('exit', code => { clearTimeout(timer); reject(new Error(`node exited with ${code}: ${err}`)); });
     });
+  }
+
+  /** Starts a long-running `xlang ...`; `waitFor` resolves once its output matches. stopAll() kills it. */
+  start(args: string[]): { child: ChildProcess; waitFor(re: RegExp, ms?: number): Promise<void> } {
+    const child = spawn(process.execPath, [cli, ...args], { cwd: this.dir, env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.nodes.add(child);
+    child.on('exit', () => this.nodes.delete(child));
+    let out = '';
+    child.stdout!.on('data', d => { out += d; });
+    child.stderr!.on('data', d => { out += d; });
+    const waitFor = (re: RegExp, ms = 20_000) => new Promise<void>((resolve, reject) => {
+      const t0 = Date.now();
+      const tick = (): void => {
+        if (re.test(out)) return resolve();
+        if (child.exitCode !== null || Date.now() - t0 > ms) return reject(new Error(`no ${re} in the output: ${out}`));
+        setTimeout(tick, 20);
+      };
+      tick();
+    });
+    return { child, waitFor };
   }
 
   /** Issues a capability token with `xlang node token` into a file; returns its name. */

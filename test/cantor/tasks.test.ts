@@ -6,7 +6,7 @@ import { describe, it, expect, afterAll, afterEach } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Peer, RemoteError, generateIdentity } from '../../runtime/cantor/net.js';
-import { Harness } from './harness.js';
+import { Harness, kill } from './harness.js';
 
 const h = new Harness();
 afterEach(() => h.stopAll());
@@ -215,6 +215,33 @@ print(sum(len(f.get()) for f in futs), all(f.get()[0] == i % 256 for i, f in enu
     const r = await h.xlang(['run', ...h.connect(n, cap), 'bigresult.x']);
     expect(r.stderr).toBe('');
     expect(r.stdout.split('\n').slice(0, 3).join('\n')).toBe(`41943040\n20971520 b'\\x07\\x07'\n${100 * 300 * 1024} True`);
+  });
+
+  it('lets go of what a killed client held: the units it took, the results it never read', async () => {
+    const data = join(h.dir, 't-gone');
+    const n = await h.startNode(data, ['--resources', 'GPU=2'], { XLANG_CLIENT_GRACE_MS: '1500' });
+    const cap = await h.capFile(data, 'cap-gone');
+    h.file('holder.x', `import cantor
+def big(n):
+    return "x" * n
+v = big.taskrun(cantor.pool(), 300000).get()
+print("took", cantor.TakeFirstAvaibleResourceIndex("GPU"), len(v), flush=True)
+cantor.Queue("never").pop(timeout_ms=60000)
+`);
+    const holder = h.start(['run', ...h.connect(n, cap), 'holder.x']);
+    await holder.waitFor(/took 0 300000\n/);
+    await kill(holder.child);
+    // within the grace period the unit is still the holder's, and no other client can give it back
+    h.file('take.x', 'import cantor\ni = cantor.TakeFirstAvaibleResourceIndex("GPU")\nprint(i, cantor.ReleaseResourceIndex("GPU", 0), cantor.ReleaseResourceIndex("GPU", i))\n');
+    const t = await h.xlang(['run', ...h.connect(n, cap), 'take.x']);
+    expect(t.stderr).toBe('');
+    expect(t.stdout).toBe('1 False True\n');
+    await new Promise(r => setTimeout(r, 2500));
+    h.file('after.x', 'import cantor\nprint(cantor.TakeFirstAvaibleResourceIndex("GPU"), cantor.TakeFirstAvaibleResourceIndex("GPU"))\n');
+    const a = await h.xlang(['run', ...h.connect(n, cap), 'after.x']);
+    expect(a.stdout).toBe('0 1\n');
+    const logs = await h.xlang(['node', 'logs', '--data-dir', data]);
+    expect(logs.stdout).toMatch(/client 12D3KooW\w+ has gone: deleted 1 task result it had not read/);
   });
 
   it('refuses hostile task requests and never evaluates shipped JavaScript', async () => {
