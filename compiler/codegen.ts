@@ -116,6 +116,13 @@ const INLINE_CMP = new Set(['<', '<=', '>', '>=', '==', '!=']);
 /** A JS expression that can be evaluated again without effects: a name or a literal. */
 const ATOM = /^(?:[A-Za-z_$][\w$]*|-?\d+(?:\.\d+)?(?:e[+-]?\d+)?|"(?:[^"\\]|\\.)*")$/;
 const NAME = /^[A-Za-z_$][\w$]*$/;
+/**
+ * Whether code is an atom (ATOM) / a name (NAME). Generated code is mostly a rope of pieces that
+ * a regexp test would flatten, once per nesting level; an atom is short, so longer code is not
+ * tested (at worst a long string literal goes to a temp, which is still correct).
+ */
+const isAtom = (code: string) => code.length <= 48 && ATOM.test(code);
+const isName = (code: string) => code.length <= 48 && NAME.test(code);
 /** Trailing parameters that catch extra positional arguments in the 'quickjs' target. */
 const SENTINELS = ['$$1', '$$2', '$$3', '$$4'];
 
@@ -380,8 +387,11 @@ class Gen {
         break;
     }
     this.releaseTemps(t0);
+    // flatten the statement's rope while its pieces are young (GC)
+    if (out.length > 12) this.sink ^= out.charCodeAt(0);
     return out;
   }
+  private sink = 0;
 
   private assign(s: A.Assign, pad: string, m: string): string {
     // `a, b = b, a + b`: the values into temps, then the stores, without building a tuple
@@ -414,13 +424,13 @@ class Gen {
         return this.inlineBinop(s.op, this.operand(curNode, cur), this.operand(s.value, v), generic);
       }
       let pre = '';
-      if (!/^[\w$.]+$/.test(v)) { const t = this.temp(); pre = `${t} = ${v}, `; v = t; }
+      if (v.length > 48 || !/^[\w$.]+$/.test(v)) { const t = this.temp(); pre = `${t} = ${v}, `; v = t; }
       return `(${pre}${fastTest(cur)} ? ${this.h(direct)}(${cur}, ${v}) : ${this.h('iop')}(${op}, ${cur}, ${v}))`;
     };
     if (tg.kind === 'Name') {
       const cur = this.load(tg);
       let val: string;
-      if (/^[\w$]+$/.test(cur)) val = inplace(cur, tg, this.expr(s.value));
+      if (cur.length <= 48 && /^[\w$]+$/.test(cur)) val = inplace(cur, tg, this.expr(s.value));
       else val = `${this.h('iop')}(${op}, ${cur}, ${this.expr(s.value)})`;
       return `${pad}${m}${this.store(tg, val, pad)};\n`;
     }
@@ -435,7 +445,7 @@ class Gen {
         // `lst[i] op= v` with an int index: the element read and written in place when it exists
         const o = this.temp(), cur = this.temp(), v = this.temp();
         let k = this.expr(tg.slice), pre = '';
-        if (!ATOM.test(k)) { const kt = this.temp(); pre = `${kt} = ${k}; `; k = kt; }
+        if (!isAtom(k)) { const kt = this.temp(); pre = `${kt} = ${k}; `; k = kt; }
         this.usedHelpers.add('isArray');
         const val = inplace(cur, null, this.expr(s.value));
         return `${pad}${m}${o} = ${this.expr(tg.value)}; ${pre}${cur} = $isArray(${o}) && (${cur} = ${o}[${k}]) !== undefined ? ${cur} : ${this.h('getitem')}(${o}, ${k}); ` +
@@ -938,8 +948,8 @@ class Gen {
           const kf = this.fact(t.slice), kFlag = this.operand(t.slice, k).flag;
           if (kf === 'i32' || kf === 'int' || kFlag) {
             const vt = this.temp();
-            if (!ATOM.test(o)) { const x = this.temp(); pre += `${x} = ${o}, `; o = x; }
-            if (!ATOM.test(k)) { const x = this.temp(); pre += `${x} = ${k}, `; k = x; }
+            if (!isAtom(o)) { const x = this.temp(); pre += `${x} = ${o}, `; o = x; }
+            if (!isAtom(k)) { const x = this.temp(); pre += `${x} = ${k}, `; k = x; }
             this.usedHelpers.add('isArray');
             return `(${pre}${vt} = ${value}, ${kFlag ? kFlag + ' && ' : ''}$isArray(${o}) && ${k} >= 0 && ${k} < ${o}.length ? ${o}[${k}] = ${vt} : ${this.h('setitem')}(${o}, ${k}, ${vt}))`;
           }
@@ -970,7 +980,7 @@ class Gen {
 
   private simpleOrTemp(e: A.Expr): { pre: string; ref: string } {
     const code = this.expr(e);
-    if (/^[A-Za-z_$][\w$]*$/.test(code)) return { pre: '', ref: code };
+    if (isName(code)) return { pre: '', ref: code };
     const t = this.temp();
     return { pre: `${t} = ${code}, `, ref: t };
   }
@@ -1165,7 +1175,7 @@ class Gen {
 
   /** Calls f (a JS expression) with positional JS argument expressions. */
   private callValue(f: string, args: string[]): string {
-    if (/^[\w$.]+$/.test(f)) return `(typeof ${f} === 'function' ? ${f}(${args.join(', ')}) : ${this.h('call')}(${f}, [${args.join(', ')}]))`;
+    if (f.length <= 48 && /^[\w$.]+$/.test(f)) return `(typeof ${f} === 'function' ? ${f}(${args.join(', ')}) : ${this.h('call')}(${f}, [${args.join(', ')}]))`;
     const t = this.temp();
     return `(${t} = ${f}, typeof ${t} === 'function' ? ${t}(${args.join(', ')}) : ${this.h('call')}(${t}, [${args.join(', ')}]))`;
   }
@@ -1296,8 +1306,8 @@ class Gen {
     // operands are evaluated once, in order: anything but a name or literal goes to a temp, and
     // so does a name followed by an expression that might change it
     let pre = '';
-    const bAtom = ATOM.test(b);
-    if (!ATOM.test(a) || (!bAtom && NAME.test(a))) { const t = this.temp(); pre += `${t} = ${a}, `; a = t; }
+    const bAtom = isAtom(b);
+    if (!isAtom(a) || (!bAtom && isName(a))) { const t = this.temp(); pre += `${t} = ${a}, `; a = t; }
     if (!bAtom) { const t = this.temp(); pre += `${t} = ${b}, `; b = t; }
     const wrap = (code: string) => (pre ? `(${pre}${code})` : `(${code})`);
     const known = (f: Fact) => f === 'i32' || f === 'int' || f === 'float';
@@ -1384,7 +1394,7 @@ class Gen {
   /** `-x`: a nonzero number negates exactly (ints stay safe, floats stay non-integral). */
   private inlineNeg(e: A.Expr): string {
     let v = this.expr(e), pre = '';
-    if (!ATOM.test(v)) { const t = this.temp(); pre = `${t} = ${v}, `; v = t; }
+    if (!isAtom(v)) { const t = this.temp(); pre = `${t} = ${v}, `; v = t; }
     const o = this.operand(e, v);
     if (o.fact === 'other' || o.fact === 'str' || o.fact === 'fbox') return `${this.h('neg')}(${pre ? `(${pre}${v})` : v})`;
     const test = o.fact ? '' : `${o.flag ? o.flag + ' || ' : ''}typeof ${v} === 'number'`;
@@ -1397,8 +1407,8 @@ class Gen {
     const kf = this.fact(ke);
     const kFlag = this.operand(ke, k).flag;
     if (kf !== 'i32' && kf !== 'int' && !kFlag) return `${this.h('getitem')}(${o}, ${k})`;
-    if (!ATOM.test(o) || (!ATOM.test(k) && NAME.test(o))) { const t = this.temp(); pre += `${t} = ${o}, `; o = t; }
-    if (!ATOM.test(k)) { const t = this.temp(); pre += `${t} = ${k}, `; k = t; }
+    if (!isAtom(o) || (!isAtom(k) && isName(o))) { const t = this.temp(); pre += `${t} = ${o}, `; o = t; }
+    if (!isAtom(k)) { const t = this.temp(); pre += `${t} = ${k}, `; k = t; }
     const r = this.temp();
     this.usedHelpers.add('isArray');
     // a negative or out-of-range index reads undefined (lists hold no undefined): the runtime decides
