@@ -38,6 +38,15 @@ s = 'x', "y", '''z''', """w""", r'\\n', b'\\x00', f'{a!r:>3}', rb'raw', 'adj' 'a
     expect(parse("x = 'abc\ny = 1\n").diagnostics[0]!.message).toBe('unterminated string literal');
     expect(parse('x = """abc\n\n').diagnostics[0]!.message).toBe('unterminated triple-quoted string literal');
   });
+  it('diagnoses characters that start no token', () => {
+    // (the chevrotain lexer dropped these silently)
+    const d = parse('x = a $ b\n').diagnostics[0]!;
+    expect([d.message, d.col]).toEqual(["'$' is only allowed inside strings (as ${...} interpolation)", 6]);
+    expect(parse('x = 1 ? 2\n').diagnostics[0]!.message).toBe("invalid character '?' (U+003F)");
+    expect(parse('x = `a`\n').diagnostics[0]!.message).toBe("invalid character '`' (U+0060)");
+    expect(parse('x = 1 ! 2\n').diagnostics[0]!.message).toBe("invalid character '!' (U+0021)");
+    expect(parse('x = 1 != 2\n').diagnostics).toEqual([]);
+  });
   it('survives deep nesting', () => {
     const deep = 'x = ' + '('.repeat(600) + '1' + ')'.repeat(600) + '\n';
     const r = parse(deep);
