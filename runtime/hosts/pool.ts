@@ -18,6 +18,12 @@ export interface PoolThreads {
   readonly size: number;
   /** The scheduler's channel: pools, submissions, cancellations in; cancel replies, losses out. */
   readonly schedPort: MessagePort;
+  /**
+   * A script's way to the scheduler, in order: tasks as records of `ring`, and messages (and
+   * tasks too large for it) posted to `bulk` with a record saying so (a node uses schedPort).
+   */
+  readonly ring: Ring;
+  readonly bulk: MessagePort;
   /** Per worker: its channel to the owner (results, mainrun and cantor calls). */
   readonly workerPorts: MessagePort[];
   /** Per worker: the cell the owner rings when it answers a call. */
@@ -47,6 +53,8 @@ export function workerMemoryMb(size: number): number {
 export function startPool(opts: { size: number; signal: Int32Array; mode: PoolMode }): PoolThreads {
   const { size, signal, mode } = opts;
   const schedCh = new MessageChannel();
+  const bulkCh = new MessageChannel();
+  const ring = Ring.create(SUB_RING_BYTES);
   const workerPorts: MessagePort[] = [];
   const workerMainPorts: MessagePort[] = [];
   const workerSignals: Int32Array[] = [];
@@ -59,16 +67,17 @@ export function startPool(opts: { size: number; signal: Int32Array; mode: PoolMo
   const sched = new Worker(new URL('./scheduler.js', import.meta.url), {
     workerData: {
       mainPort: schedCh.port2, signal, workerFile: new URL('./worker.js', import.meta.url).pathname,
+      bulkPort: bulkCh.port2, ringSab: ring.sab, ringCtrl: ring.ctrlSab,
       workerMainPorts, workerSignals, memoryMb: workerMemoryMb(size), mode,
     },
-    transferList: [schedCh.port2, ...workerMainPorts],
+    transferList: [schedCh.port2, bulkCh.port2, ...workerMainPorts],
     // the scheduler only moves messages: a small young generation keeps it small
     resourceLimits: { maxYoungGenerationSizeMb: 8 },
   });
   sched.unref();
   const schedPort = schedCh.port1;
   return {
-    size, schedPort, workerPorts, workerSignals,
+    size, schedPort, workerPorts, workerSignals, ring, bulk: bulkCh.port1,
     respawn(i: number): MessagePort {
       const ch = new MessageChannel();
       workerPorts[i]!.close();
@@ -80,6 +89,7 @@ export function startPool(opts: { size: number; signal: Int32Array; mode: PoolMo
       schedPort.postMessage({ t: 'stop' });
       void sched.terminate();
       schedPort.close();
+      bulkCh.port1.close();
       for (const p of workerPorts) p.close();
     },
   };
@@ -144,6 +154,136 @@ export interface RecordsBody { n: number; meta: Float64Array; data: Uint8Array }
 export function recordStart(b: RecordsBody, width: number, i: number): number {
   return i === 0 ? 0 : b.meta[i * (width + 1) - 1]!;
 }
+
+/**
+ * A ring of records in shared memory with one writer thread and one reader thread: the writer
+ * appends without a message or a system call, and the reader takes whatever is there when it
+ * looks, so records batch themselves by how busy the reader is. A record is a header (its
+ * length, kind, an id, a time, three small integers, the byte count) and its bytes, at an
+ * offset that is a multiple of 8. Control cells: where the writer and reader are, a doorbell
+ * the reader may sleep on, and whether the reader asks to be rung for the next record.
+ */
+export class Ring {
+  static readonly HEAD = 40;
+  readonly ctrl: Int32Array;
+  private readonly i32: Int32Array;
+  private readonly f64: Float64Array;
+  readonly u8: Uint8Array;
+  readonly size: number;
+  constructor(readonly sab: SharedArrayBuffer, readonly ctrlSab: SharedArrayBuffer) {
+    this.ctrl = new Int32Array(ctrlSab);
+    this.i32 = new Int32Array(sab);
+    this.f64 = new Float64Array(sab);
+    this.u8 = new Uint8Array(sab);
+    this.size = sab.byteLength;
+  }
+  static create(bytes: number): Ring { return new Ring(new SharedArrayBuffer(bytes), new SharedArrayBuffer(4 * 8)); }
+
+  /** The largest payload a record may carry (larger ones go another way). */
+  get maxPayload(): number { return (this.size >> 2) - Ring.HEAD; }
+
+  /**
+   * Appends a record; false when the ring has no room for it now (the reader has not caught up).
+   * The record becomes visible to the reader at once.
+   */
+  write(kind: number, id: number, at: number, a: number, b: number, c: number, src: Uint8Array | null): boolean {
+    const len = src ? src.length : 0;
+    const need = (Ring.HEAD + len + 7) & ~7;
+    const ctrl = this.ctrl;
+    let w = ctrl[RING_W]!;
+    const r = Atomics.load(ctrl, RING_R);
+    // the writer never catches up with the reader exactly: w === r means empty
+    if (w >= r) {
+      if (w + need > this.size || (w + need === this.size && r === 0)) {
+        if (need >= r) return false;
+        this.i32[w >> 2] = -1; // wrap: the next record is at 0
+        w = 0;
+      }
+    } else if (w + need >= r) return false;
+    const i = w >> 2;
+    this.i32[i] = need;
+    this.i32[i + 1] = kind;
+    this.f64[(w >> 3) + 1] = id;
+    this.f64[(w >> 3) + 2] = at;
+    this.i32[i + 6] = a;
+    this.i32[i + 7] = b;
+    this.i32[i + 8] = c;
+    this.i32[i + 9] = len;
+    if (src) {
+      const o = w + Ring.HEAD;
+      if (len < 64) for (let k = 0; k < len; k++) this.u8[o + k] = src[k]!;
+      else this.u8.set(src, o);
+    }
+    w += need;
+    if (w === this.size) w = 0;
+    Atomics.store(ctrl, RING_W, w);
+    return true;
+  }
+
+  /** Whether the reader asked to be rung (and no one rang yet); clears the request. */
+  wanted(): boolean {
+    return Atomics.load(this.ctrl, RING_ASK) === 1 && Atomics.exchange(this.ctrl, RING_ASK, 0) === 1;
+  }
+
+  ring(): void {
+    Atomics.add(this.ctrl, RING_BELL, 1);
+    Atomics.notify(this.ctrl, RING_BELL);
+  }
+
+  /** The reader asks to be rung for the next record (or stops asking). */
+  ask(on: boolean): void { Atomics.store(this.ctrl, RING_ASK, on ? 1 : 0); }
+
+  /** The writer waits (a little) for the reader to make room, ringing it first. */
+  waitRoom(): void {
+    const r = Atomics.load(this.ctrl, RING_R);
+    this.ring();
+    Atomics.wait(this.ctrl, RING_R, r, 20);
+  }
+
+  /** The reader sleeps until rung; `seen` is the doorbell's value before it last looked. */
+  bell(): number { return Atomics.load(this.ctrl, RING_BELL); }
+  sleep(seen: number): { async: false } | { async: true; value: Promise<unknown> } {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    return (Atomics as any).waitAsync(this.ctrl, RING_BELL, seen) as { async: false } | { async: true; value: Promise<unknown> };
+  }
+
+  empty(): boolean { return Atomics.load(this.ctrl, RING_W) === this.ctrl[RING_R]; }
+
+  /**
+   * Reads every record there is: each(kind, id, at, a, b, c, bytes, off, len), where the bytes
+   * are a private copy (valid after the reader moves on). Returns how many were read.
+   */
+  read(each: (kind: number, id: number, at: number, a: number, b: number, c: number, bytes: Uint8Array, off: number, len: number) => void): number {
+    const ctrl = this.ctrl;
+    const w = Atomics.load(ctrl, RING_W);
+    const r0 = ctrl[RING_R]!;
+    if (r0 === w) return 0;
+    // one copy of the span (two when it wraps), which the records' bytes are views into
+    const wrapped = w < r0;
+    const first = this.u8.slice(r0, wrapped ? this.size : w);
+    const second = wrapped ? this.u8.slice(0, w) : first;
+    let r = r0, inFirst = true, n = 0;
+    while (r !== w) {
+      const i = r >> 2;
+      const need = this.i32[i]!;
+      if (need === -1) { r = 0; inFirst = false; continue; }
+      each(this.i32[i + 1]!, this.f64[(r >> 3) + 1]!, this.f64[(r >> 3) + 2]!, this.i32[i + 6]!, this.i32[i + 7]!, this.i32[i + 8]!,
+        inFirst ? first : second, r + Ring.HEAD - (inFirst ? r0 : 0), this.i32[i + 9]!);
+      n++;
+      r += need;
+      if (r === this.size) { r = 0; inFirst = false; }
+    }
+    Atomics.store(ctrl, RING_R, r);
+    // a writer waiting for room sleeps on the read offset
+    Atomics.notify(ctrl, RING_R);
+    return n;
+  }
+}
+const RING_W = 0, RING_R = 1, RING_BELL = 2, RING_ASK = 3;
+/** Record kinds of the submission ring: a task, a task whose bytes went by the bulk port, a message that did. */
+export const SUB_TASK = 1, SUB_BIG = 2, SUB_MSG = 3;
+/** The submission ring's size: tasks in flight are bounded (tasks.ts), larger tasks go by the bulk port. */
+const SUB_RING_BYTES = 1 << 20;
 
 /** What a lost task's failure is, from the scheduler's reason. */
 export function lostErrorType(why: string): 'MemoryError' | 'TimeoutError' | 'RuntimeError' {

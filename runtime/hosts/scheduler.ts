@@ -8,8 +8,8 @@
 // A task with a timeout goes to a worker alone; if it runs past its time, the worker is
 // terminated (JS cannot interrupt a running function any other way) and replaced, and the
 // task is reported lost with "timed out".
-import { Worker, MessageChannel, workerData, type MessagePort } from 'node:worker_threads';
-import { Records, recordStart, type RecordsBody } from './pool.js';
+import { Worker, MessageChannel, workerData, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import { Records, recordStart, Ring, SUB_TASK, SUB_BIG, type RecordsBody } from './pool.js';
 
 /** Milliseconds of waiting that make a task one priority level more urgent. */
 const AGING_MS = 50;
@@ -33,10 +33,13 @@ interface WorkerLink {
 
 interface Data {
   mainPort: MessagePort; signal: Int32Array; workerFile: string;
+  /** A script's submissions: records in the ring, messages and large tasks by the bulk port. */
+  bulkPort: MessagePort; ringSab: SharedArrayBuffer; ringCtrl: SharedArrayBuffer;
   /** Per worker: its end of a channel to the main isolate, and the cell main rings it on. */
   workerMainPorts: MessagePort[]; workerSignals: Int32Array[];
 }
-const { mainPort, signal, workerFile, workerMainPorts, workerSignals, memoryMb, mode } = workerData as Data & { memoryMb: number; mode: 'script' | 'node' };
+const { mainPort, signal, workerFile, workerMainPorts, workerSignals, memoryMb, mode, bulkPort, ringSab, ringCtrl } = workerData as Data & { memoryMb: number; mode: 'script' | 'node' };
+const subs = new Ring(ringSab, ringCtrl);
 const pools = new Map<number, Pool>();
 const artifacts = new Map<string, unknown>();
 const workers: WorkerLink[] = [];
@@ -197,7 +200,46 @@ function cancel(id: number): boolean {
   return false;
 }
 
-mainPort.on('message', (m: any) => {
+/** Moves what the script wrote to the ring into the queues, in the order it was written. */
+function fromRing(): boolean {
+  return subs.read((kind, id, at, pool, timeout, set, bytes, off, len) => {
+    if (kind === SUB_TASK) enqueue({ id, pool, data: bytes, off, len, arts: artSets.get(set) ?? [], at, timeout, refs: null });
+    else {
+      // posted to the bulk port before its record was written, so it is there
+      const m = receiveMessageOnPort(bulkPort)!.message;
+      if (kind === SUB_BIG) enqueue({ id, pool, data: m.bytes, off: 0, len: m.bytes.length, arts: artSets.get(set) ?? [], at, timeout, refs: null });
+      else handle(m);
+    }
+  }) > 0;
+}
+
+/**
+ * Serves the submission ring: the script rings its doorbell only when asked to, which is while a worker
+ * is idle (a task could start at once); otherwise records wait until a worker asks for work.
+ */
+function serve(): void {
+  for (;;) {
+    const seen = subs.bell();
+    if (fromRing()) dispatch();
+    settle();
+    const r = subs.sleep(seen);
+    if (r.async) { void r.value.then(serve); return; }
+  }
+}
+
+/** Asks the script to ring for new tasks exactly while a worker is idle. */
+function settle(): void {
+  for (;;) {
+    const idle = workers.some(w => w && w.idle);
+    subs.ask(idle);
+    // (a record written before ask() took effect found nobody asking: look again)
+    if (!idle || subs.empty()) return;
+    fromRing();
+    dispatch();
+  }
+}
+
+function handle(m: any): void {
   switch (m.t) {
     case 'pool':
       pools.set(m.id, { id: m.id, prio: m.prio, limit: m.limit, running: 0, q: [], head: 0, demand: m.demand, retries: m.retries });
@@ -210,6 +252,7 @@ mainPort.on('message', (m: any) => {
       break;
     }
     case 'art': artifacts.set(m.art.id, m.art); break;
+    case 'sets': for (const [k, arts] of m.sets) artSets.set(k, arts); break;
     case 'respawn': workerMainPorts[m.index] = m.port; spawn(m.index); break;
     case 'submit': {
       // one array per task (a Cantor node's tasks)
@@ -242,9 +285,11 @@ mainPort.on('message', (m: any) => {
       stopping = true;
       for (const w of workers) void w.thread.terminate();
       mainPort.close();
+      bulkPort.close();
       break;
   }
-});
+}
+mainPort.on('message', (m: any) => { fromRing(); handle(m); settle(); });
 
 let stopping = false;
 
@@ -264,7 +309,13 @@ function spawn(index: number): void {
   });
   const w: WorkerLink = { port: ch.port1, idle: false, known: new Set(), batch: null, thread, index, claims, timer: null, killed: null };
   workers[index] = w;
-  ch.port1.on('message', (r: any) => { if (r.t === 'ready') { finishBatch(w); dispatch(); } });
+  ch.port1.on('message', (r: any) => {
+    if (r.t !== 'ready') return;
+    finishBatch(w);
+    fromRing();
+    dispatch();
+    settle();
+  });
   thread.on('error', (e: Error) => lost(w, `${e.name}: ${e.message}`));
   thread.on('exit', (code: number) => lost(w, `exit code ${code}`));
 }
@@ -295,3 +346,4 @@ function lost(w: WorkerLink, why: string): void {
 }
 
 for (let i = 0; i < workerMainPorts.length; i++) spawn(i);
+serve();

@@ -11,15 +11,13 @@
 import { receiveMessageOnPort } from 'node:worker_threads';
 import { objects, exceptions, containers, ops, numbers, repr } from '../core/index.js';
 import { serializerModule, type MainHost, type Artifact } from './main.js';
-import { startPool, defaultPoolSize, lostErrorType, Records, recordStart, type PoolThreads, type RecordsBody } from './pool.js';
+import { startPool, defaultPoolSize, lostErrorType, recordStart, SUB_TASK, SUB_BIG, SUB_MSG, type PoolThreads, type RecordsBody } from './pool.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
 const now = (): number => performance.timeOrigin + performance.now();
 /** Tasks in flight beyond which taskrun() waits (bounded memory under a flood of submissions). */
 const HIGH_WATER = 8192, LOW_WATER = 4096;
-/** Tasks are sent one by one while few are in flight, in batches when many are. */
-const BATCH = 256;
 
 type State = 'pending' | 'ok' | 'err' | 'cancelled';
 
@@ -132,17 +130,11 @@ export class TaskSystem {
   private readonly failedUnobserved = new Set<Future>();
   private readonly sentArts = new Set<string>();
   private readonly ui: Array<{ fut: Future; fn: unknown; args: unknown[] }> = [];
-  /** Tasks not sent yet: Records [id, pool, timeout, artifact list], with their ids in order (for cancel). */
-  private batch = new Records(4, 64, 4096);
-  private batchIds: number[] = [];
-  private batchDropped = 0;
-  /** Numbers of the distinct artifact lists tasks refer to; the lists new since the last message. */
+  /** Numbers of the distinct artifact lists tasks refer to (the scheduler is told each once). */
   private artSets = new Map<string, number>();
-  private newSets: Array<[number, string[]]> = [];
   private nextId = 1;
   private nextPool = 1;
   private inFlight = 0;
-  private sentInFlight = 0;
   private cancelReplies = new Map<number, boolean>();
   private cancelSeq = 0;
   readonly size = defaultPoolSize();
@@ -186,7 +178,7 @@ export class TaskSystem {
       }
     } else if (!inUi) {
       this.start();
-      this.schedPort.postMessage({ t: 'pool', id: p.id, prio, limit, demand: cantor?.demand ?? null, capacity: cantor?.capacity ?? null, retries: cantor?.retries ?? 0 });
+      this.toScheduler({ t: 'pool', id: p.id, prio, limit, demand: cantor?.demand ?? null, capacity: cantor?.capacity ?? null, retries: cantor?.retries ?? 0 });
     }
     return p;
   }
@@ -276,16 +268,17 @@ export class TaskSystem {
     for (const a of artifacts) {
       if (this.sentArts.has(a)) continue;
       this.sentArts.add(a);
-      this.schedPort.postMessage({ t: 'art', art: this.host.artifact(a) });
+      this.toScheduler({ t: 'art', art: this.host.artifact(a) });
     }
-    const rec = this.batch.add(bytes);
-    const meta = this.batch.meta;
-    meta[rec] = fut.id;
-    meta[rec + 1] = pool.id;
-    meta[rec + 2] = pool.cantor?.timeoutMs ?? 0;
-    meta[rec + 3] = this.artSet(artifacts);
-    this.batchIds.push(fut.id);
-    if (this.batchIds.length >= BATCH || this.sentInFlight < BATCH) this.flush();
+    // the scheduler sees the task at once (it asks to be rung while a worker is idle)
+    const ring = this.threads!.ring;
+    const set = this.artSet(artifacts);
+    const timeout = Math.min(0x7fffffff, Math.ceil(pool.cantor?.timeoutMs ?? 0));
+    if (bytes.length > ring.maxPayload) {
+      this.threads!.bulk.postMessage({ bytes });
+      this.record(SUB_BIG, fut.id, fut.submitAt, pool.id, timeout, set, null);
+    } else this.record(SUB_TASK, fut.id, fut.submitAt, pool.id, timeout, set, bytes);
+    if (ring.wanted()) ring.ring();
     if (this.inFlight >= HIGH_WATER) this.waitUntil(() => this.inFlight < LOW_WATER, Infinity);
   }
 
@@ -293,15 +286,28 @@ export class TaskSystem {
 
   /** The number of a task's artifact list (most tasks of a script share one or two lists). */
   private artSet(artifacts: Set<string>): number {
-    const list = [...artifacts];
-    const key = list.join('\n');
+    let key = '';
+    for (const a of artifacts) key = key ? `${key}\n${a}` : a;
     let k = this.artSets.get(key);
     if (k === undefined) {
       k = this.artSets.size;
       this.artSets.set(key, k);
-      this.newSets.push([k, list]);
+      this.toScheduler({ t: 'sets', sets: [[k, [...artifacts]]] });
     }
     return k;
+  }
+
+  /** Writes a record to the submission ring, waiting for room when the scheduler is behind. */
+  private record(kind: number, id: number, at: number, a: number, b: number, c: number, bytes: Uint8Array | null): void {
+    const ring = this.threads!.ring;
+    while (!ring.write(kind, id, at, a, b, c, bytes)) ring.waitRoom();
+  }
+
+  /** A message for the scheduler, in order with the tasks written before it. */
+  private toScheduler(m: Record<string, unknown>): void {
+    this.threads!.bulk.postMessage(m);
+    this.record(SUB_MSG, 0, 0, 0, 0, 0, null);
+    this.threads!.ring.ring();
   }
 
   /** A dependency's value; its exception (or cancellation) fails the dependent task. */
@@ -348,13 +354,6 @@ export class TaskSystem {
 
   private flush(): void {
     for (const r of this.remotes) r.flush();
-    if (!this.batchIds.length) return;
-    this.sentInFlight += this.batchIds.length - this.batchDropped;
-    this.batchDropped = 0;
-    const { body, transfer } = this.batch.take();
-    this.schedPort.postMessage({ t: 'tasks', body, sets: this.newSets.length ? this.newSets : null }, transfer);
-    if (this.newSets.length) this.newSets = [];
-    this.batchIds = [];
   }
 
   // --- completion -----------------------------------------------------------------------------
@@ -420,7 +419,7 @@ export class TaskSystem {
     if (!fut) return;
     this.futures.delete(id);
     this.inFlight--;
-    if (fut.pool) this.remoteDone(fut); else this.sentInFlight--;
+    if (fut.pool) this.remoteDone(fut);
     fut.startAt = start; fut.endAt = end; fut.worker = worker;
     fut.bytes = bytes;
     fut.state = ok ? 'ok' : 'err';
@@ -435,7 +434,6 @@ export class TaskSystem {
       if (!fut) continue;
       this.futures.delete(id);
       this.inFlight--;
-      this.sentInFlight--;
       fut.state = 'err';
       fut.decoded = true;
       const type = lostErrorType(why);
@@ -600,16 +598,12 @@ export class TaskSystem {
       fut.deferred = null;
       ok = true;
     } else {
-      const b = this.batchIds.indexOf(fut.id);
-      // not sent yet: its record stays, marked so the scheduler drops it
-      if (b >= 0) { this.batch.meta[b * 5] = -1; this.batchIds[b] = -1; this.batchDropped++; ok = true; }
-      else if (this.started) {
+      if (this.started) {
         const seq = ++this.cancelSeq;
-        this.schedPort.postMessage({ t: 'cancel', id: fut.id, seq });
+        this.toScheduler({ t: 'cancel', id: fut.id, seq });
         this.waitUntil(() => this.cancelReplies.has(seq) || fut.state !== 'pending', Infinity);
         ok = this.cancelReplies.get(seq) === true;
         this.cancelReplies.delete(seq);
-        if (ok) this.sentInFlight--;
       }
       if (ok) { this.futures.delete(fut.id); this.inFlight--; }
     }
