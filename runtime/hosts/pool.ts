@@ -24,6 +24,8 @@ export interface PoolThreads {
    */
   readonly ring: Ring;
   readonly bulk: MessagePort;
+  /** Per worker (kept across replacements): its results to a script, as records [ok, id, start, end]. */
+  readonly resultRings: Ring[];
   /** Per worker: its channel to the owner (results, mainrun and cantor calls). */
   readonly workerPorts: MessagePort[];
   /** Per worker: the cell the owner rings when it answers a call. */
@@ -58,7 +60,9 @@ export function startPool(opts: { size: number; signal: Int32Array; mode: PoolMo
   const workerPorts: MessagePort[] = [];
   const workerMainPorts: MessagePort[] = [];
   const workerSignals: Int32Array[] = [];
+  const resultRings: Ring[] = [];
   for (let i = 0; i < size; i++) {
+    resultRings.push(Ring.create(RESULT_RING_BYTES));
     const ch = new MessageChannel();
     workerPorts.push(ch.port1);
     workerMainPorts.push(ch.port2);
@@ -68,6 +72,7 @@ export function startPool(opts: { size: number; signal: Int32Array; mode: PoolMo
     workerData: {
       mainPort: schedCh.port2, signal, workerFile: new URL('./worker.js', import.meta.url).pathname,
       bulkPort: bulkCh.port2, ringSab: ring.sab, ringCtrl: ring.ctrlSab,
+      resultRings: resultRings.map(r => [r.sab, r.ctrlSab]),
       workerMainPorts, workerSignals, memoryMb: workerMemoryMb(size), mode,
     },
     transferList: [schedCh.port2, bulkCh.port2, ...workerMainPorts],
@@ -77,7 +82,7 @@ export function startPool(opts: { size: number; signal: Int32Array; mode: PoolMo
   sched.unref();
   const schedPort = schedCh.port1;
   return {
-    size, schedPort, workerPorts, workerSignals, ring, bulk: bulkCh.port1,
+    size, schedPort, workerPorts, workerSignals, ring, bulk: bulkCh.port1, resultRings,
     respawn(i: number): MessagePort {
       const ch = new MessageChannel();
       workerPorts[i]!.close();
@@ -159,12 +164,12 @@ export function recordStart(b: RecordsBody, width: number, i: number): number {
  * A ring of records in shared memory with one writer thread and one reader thread: the writer
  * appends without a message or a system call, and the reader takes whatever is there when it
  * looks, so records batch themselves by how busy the reader is. A record is a header (its
- * length, kind, an id, a time, three small integers, the byte count) and its bytes, at an
+ * length, kind, an id, two times, three small integers, the byte count) and its bytes, at an
  * offset that is a multiple of 8. Control cells: where the writer and reader are, a doorbell
  * the reader may sleep on, and whether the reader asks to be rung for the next record.
  */
 export class Ring {
-  static readonly HEAD = 40;
+  static readonly HEAD = 48;
   readonly ctrl: Int32Array;
   private readonly i32: Int32Array;
   private readonly f64: Float64Array;
@@ -186,7 +191,7 @@ export class Ring {
    * Appends a record; false when the ring has no room for it now (the reader has not caught up).
    * The record becomes visible to the reader at once.
    */
-  write(kind: number, id: number, at: number, a: number, b: number, c: number, src: Uint8Array | null): boolean {
+  write(kind: number, id: number, at: number, x: number, a: number, b: number, c: number, src: Uint8Array | null): boolean {
     const len = src ? src.length : 0;
     const need = (Ring.HEAD + len + 7) & ~7;
     const ctrl = this.ctrl;
@@ -205,10 +210,11 @@ export class Ring {
     this.i32[i + 1] = kind;
     this.f64[(w >> 3) + 1] = id;
     this.f64[(w >> 3) + 2] = at;
-    this.i32[i + 6] = a;
-    this.i32[i + 7] = b;
-    this.i32[i + 8] = c;
-    this.i32[i + 9] = len;
+    this.f64[(w >> 3) + 3] = x;
+    this.i32[i + 8] = a;
+    this.i32[i + 9] = b;
+    this.i32[i + 10] = c;
+    this.i32[i + 11] = len;
     if (src) {
       const o = w + Ring.HEAD;
       if (len < 64) for (let k = 0; k < len; k++) this.u8[o + k] = src[k]!;
@@ -250,10 +256,10 @@ export class Ring {
   empty(): boolean { return Atomics.load(this.ctrl, RING_W) === this.ctrl[RING_R]; }
 
   /**
-   * Reads every record there is: each(kind, id, at, a, b, c, bytes, off, len), where the bytes
+   * Reads every record there is: each(kind, id, at, x, a, b, c, bytes, off, len), where the bytes
    * are a private copy (valid after the reader moves on). Returns how many were read.
    */
-  read(each: (kind: number, id: number, at: number, a: number, b: number, c: number, bytes: Uint8Array, off: number, len: number) => void): number {
+  read(each: (kind: number, id: number, at: number, x: number, a: number, b: number, c: number, bytes: Uint8Array, off: number, len: number) => void): number {
     const ctrl = this.ctrl;
     const w = Atomics.load(ctrl, RING_W);
     const r0 = ctrl[RING_R]!;
@@ -267,8 +273,8 @@ export class Ring {
       const i = r >> 2;
       const need = this.i32[i]!;
       if (need === -1) { r = 0; inFirst = false; continue; }
-      each(this.i32[i + 1]!, this.f64[(r >> 3) + 1]!, this.f64[(r >> 3) + 2]!, this.i32[i + 6]!, this.i32[i + 7]!, this.i32[i + 8]!,
-        inFirst ? first : second, r + Ring.HEAD - (inFirst ? r0 : 0), this.i32[i + 9]!);
+      each(this.i32[i + 1]!, this.f64[(r >> 3) + 1]!, this.f64[(r >> 3) + 2]!, this.f64[(r >> 3) + 3]!, this.i32[i + 8]!, this.i32[i + 9]!, this.i32[i + 10]!,
+        inFirst ? first : second, r + Ring.HEAD - (inFirst ? r0 : 0), this.i32[i + 11]!);
       n++;
       r += need;
       if (r === this.size) { r = 0; inFirst = false; }
@@ -284,6 +290,8 @@ const RING_W = 0, RING_R = 1, RING_BELL = 2, RING_ASK = 3;
 export const SUB_TASK = 1, SUB_BIG = 2, SUB_MSG = 3;
 /** The submission ring's size: tasks in flight are bounded (tasks.ts), larger tasks go by the bulk port. */
 const SUB_RING_BYTES = 1 << 20;
+/** Each worker's ring of results to a script (larger results, or any when it is full, go as messages). */
+const RESULT_RING_BYTES = 1 << 18;
 
 /** What a lost task's failure is, from the scheduler's reason. */
 export function lostErrorType(why: string): 'MemoryError' | 'TimeoutError' | 'RuntimeError' {

@@ -38,7 +38,7 @@ interface Data {
   /** Per worker: its end of a channel to the main isolate, and the cell main rings it on. */
   workerMainPorts: MessagePort[]; workerSignals: Int32Array[];
 }
-const { mainPort, signal, workerFile, workerMainPorts, workerSignals, memoryMb, mode, bulkPort, ringSab, ringCtrl } = workerData as Data & { memoryMb: number; mode: 'script' | 'node' };
+const { mainPort, signal, workerFile, workerMainPorts, workerSignals, memoryMb, mode, bulkPort, ringSab, ringCtrl, resultRings } = workerData as Data & { memoryMb: number; mode: 'script' | 'node'; resultRings: unknown[] };
 const subs = new Ring(ringSab, ringCtrl);
 const pools = new Map<number, Pool>();
 const artifacts = new Map<string, unknown>();
@@ -202,7 +202,7 @@ function cancel(id: number): boolean {
 
 /** Moves what the script wrote to the ring into the queues, in the order it was written. */
 function fromRing(): boolean {
-  return subs.read((kind, id, at, pool, timeout, set, bytes, off, len) => {
+  return subs.read((kind, id, at, _x, pool, timeout, set, bytes, off, len) => {
     if (kind === SUB_TASK) enqueue({ id, pool, data: bytes, off, len, arts: artSets.get(set) ?? [], at, timeout, refs: null });
     else {
       // posted to the bulk port before its record was written, so it is there
@@ -301,7 +301,7 @@ function spawn(index: number): void {
   const ch = new MessageChannel();
   const claims = new Int32Array(new SharedArrayBuffer(4 * MAX_BATCH));
   const thread = new Worker(workerFile, {
-    workerData: { schedPort: ch.port2, mainPort: workerMainPorts[index], signal, mySignal: workerSignals[index], index, mode, claims },
+    workerData: { schedPort: ch.port2, mainPort: workerMainPorts[index], signal, mySignal: workerSignals[index], index, mode, claims, results: resultRings[index] },
     transferList: [ch.port2, workerMainPorts[index]!],
     stdout: false, stderr: false,
     // a heap limit of its own: a task that runs out of memory loses its worker, not the process

@@ -11,7 +11,7 @@
 import { receiveMessageOnPort } from 'node:worker_threads';
 import { objects, exceptions, containers, ops, numbers, repr } from '../core/index.js';
 import { serializerModule, type MainHost, type Artifact } from './main.js';
-import { startPool, defaultPoolSize, lostErrorType, recordStart, SUB_TASK, SUB_BIG, SUB_MSG, type PoolThreads, type RecordsBody } from './pool.js';
+import { startPool, defaultPoolSize, lostErrorType, SUB_TASK, SUB_BIG, SUB_MSG, type PoolThreads, type Ring } from './pool.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -300,7 +300,7 @@ export class TaskSystem {
   /** Writes a record to the submission ring, waiting for room when the scheduler is behind. */
   private record(kind: number, id: number, at: number, a: number, b: number, c: number, bytes: Uint8Array | null): void {
     const ring = this.threads!.ring;
-    while (!ring.write(kind, id, at, a, b, c, bytes)) ring.waitRoom();
+    while (!ring.write(kind, id, at, 0, a, b, c, bytes)) ring.waitRoom();
   }
 
   /** A message for the scheduler, in order with the tasks written before it. */
@@ -361,26 +361,33 @@ export class TaskSystem {
   /** Reads every message that has arrived; returns whether anything did. */
   private pump(): boolean {
     let any = false;
-    for (;;) {
-      if (!this.threads) break;
-      const r = receiveMessageOnPort(this.schedPort);
-      if (!r) break;
-      any = true;
-      const m = r.message;
-      if (m.t === 'cancelled') this.cancelReplies.set(m.seq, m.ok);
-      else if (m.t === 'lost') this.lost(m.ids, m.why);
-    }
-    for (let i = 0; i < this.workerPorts.length; i++) {
-      const port = this.workerPorts[i]!;
+    const t = this.threads;
+    if (t) {
+      // results first: a task that finished just before its worker died counts as done, not lost
+      for (let i = 0; i < t.resultRings.length; i++) {
+        if (t.resultRings[i]!.read(this.onResult[i] ??= this.resultReader(i)) > 0) any = true;
+      }
+      for (let i = 0; i < t.workerPorts.length; i++) {
+        const port = t.workerPorts[i]!;
+        for (;;) {
+          const r = receiveMessageOnPort(port);
+          if (!r) break;
+          any = true;
+          const m = r.message;
+          // (results too large for the ring, or that found it full)
+          if (m.t === 'results') {
+            for (const [id, ok, bytes, start, end] of m.results) this.complete(id, ok, bytes, start, end, i);
+          } else if (m.t === 'mainrun') this.mainrunFor(i, m);
+        }
+      }
       for (;;) {
-        const r = receiveMessageOnPort(port);
+        if (!this.threads) break;
+        const r = receiveMessageOnPort(this.schedPort);
         if (!r) break;
         any = true;
         const m = r.message;
-        if (m.t === 'resultsb') {
-          const b: RecordsBody = m.body;
-          for (let k = 0, at = 0; k < b.n; k++, at += 5) this.complete(b.meta[at]!, b.meta[at + 1] === 1, b.data.subarray(recordStart(b, 4, k), b.meta[at + 4]!), b.meta[at + 2]!, b.meta[at + 3]!, i);
-        } else if (m.t === 'mainrun') this.mainrunFor(i, m);
+        if (m.t === 'cancelled') this.cancelReplies.set(m.seq, m.ok);
+        else if (m.t === 'lost') this.lost(m.ids, m.why);
       }
     }
     for (const r of this.remotes) {
@@ -409,6 +416,12 @@ export class TaskSystem {
     this.remoteDone(fut);
     fut.startAt = o.start; fut.endAt = o.end || now();
     this.fail(fut, exceptions.newError(o.error?.type ?? 'RuntimeError', o.error?.message ?? `task '${fut.name}' failed on ${r.label}`));
+  }
+
+  private readonly onResult: Array<Parameters<Ring['read']>[0]> = [];
+  /** Completes the futures of worker i's result records (kind 1: a result, 0: an exception). */
+  private resultReader(i: number): Parameters<Ring['read']>[0] {
+    return (kind, id, start, end, _a, _b, _c, bytes, off, len) => this.complete(id, kind === 1, bytes.subarray(off, off + len), start, end, i);
   }
 
   /** Results left on nodes, released when the script ends. */

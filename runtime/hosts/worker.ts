@@ -9,12 +9,17 @@
 import { workerData, threadId, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { MainHost, serializerModule, hostBindings, type Artifact } from './main.js';
 import { builtinNames, exceptions, objects, containers, str } from '../core/index.js';
-import { Records, recordStart, type RecordsBody } from './pool.js';
+import { Ring, recordStart, type RecordsBody } from './pool.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
-interface Data { schedPort: MessagePort; mainPort: MessagePort; signal: Int32Array; mySignal: Int32Array; index: number; mode: 'script' | 'node'; claims: Int32Array }
-const { schedPort, mainPort, signal, mySignal, index, mode, claims } = workerData as Data;
+interface Data {
+  schedPort: MessagePort; mainPort: MessagePort; signal: Int32Array; mySignal: Int32Array; index: number; mode: 'script' | 'node'; claims: Int32Array;
+  /** This worker's ring of results to a script (shared memory it keeps across replacements). */
+  results: [SharedArrayBuffer, SharedArrayBuffer];
+}
+const { schedPort, mainPort, signal, mySignal, index, mode, claims, results: resultSabs } = workerData as Data;
+const results = new Ring(resultSabs[0], resultSabs[1]);
 
 /** Output of the running task (node mode), sent back with its result. */
 let captured: string[] = [];
@@ -118,9 +123,6 @@ function runOne(bytes: Uint8Array, refs: Array<[number | string, string]> | null
 /** A cell nothing rings: Atomics.wait on it sleeps this thread between retries. */
 const pause = new Int32Array(new SharedArrayBuffer(4));
 
-/** A script's results, sent as Records [id, ok, start, end] (a node's go one array each, see below). */
-const results = new Records(4, 32, 2048);
-
 schedPort.on('message', (m: any) => {
   if (m.t !== 'run') return;
   for (const a of m.arts as Artifact[]) host.addArtifact(a);
@@ -128,15 +130,10 @@ schedPort.on('message', (m: any) => {
   let out: unknown[] = [];
   let lastFlush = now();
   const flush = (): void => {
-    if (!out.length && !results.n) return;
+    if (!out.length) return;
     host.flush();
-    if (results.n) {
-      const { body, transfer } = results.take();
-      mainPort.postMessage({ t: 'resultsb', body }, transfer);
-    } else {
-      mainPort.postMessage({ t: 'results', results: out });
-      out = [];
-    }
+    mainPort.postMessage({ t: 'results', results: out });
+    out = [];
     ring();
     lastFlush = now();
   };
@@ -158,11 +155,11 @@ schedPort.on('message', (m: any) => {
       out.push([id, r.ok, r.bytes, start, end, index, captured.join(''), r.ok ? null : summary(r.error)]);
       captured = [];
     } else {
-      const at = results.add(r.bytes);
-      results.meta[at] = id;
-      results.meta[at + 1] = r.ok ? 1 : 0;
-      results.meta[at + 2] = start;
-      results.meta[at + 3] = end;
+      // a script's result is visible at once in the ring (its output written first); a large
+      // one, or one that finds the ring full, goes as a message
+      host.flush();
+      if (r.bytes.length <= results.maxPayload && results.write(r.ok ? 1 : 0, id, start, end, 0, 0, 0, r.bytes)) ring();
+      else out.push([id, r.ok, r.bytes, start, end, index]);
     }
     if (b.n <= 4 || end - lastFlush > 2) flush();
   }
