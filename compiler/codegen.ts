@@ -461,7 +461,7 @@ class Gen {
     const scope = this.fc.scope;
     // `on_move: event` in a class body declares an event member
     if (this.fc.ns && s.target.kind === 'Name' && s.annotation.kind === 'Name' && s.annotation.id === 'event' && !s.value) {
-      const b = this.sc.bindings.get(s.annotation);
+      const b = bindingOf(s.annotation);
       if (b && b.kind === 'builtin') return `${pad}${m}${this.fc.ns}.$${s.target.id} = new $rt.EventDecl();\n`;
     }
     if (!s.value) return '';
@@ -511,14 +511,14 @@ class Gen {
   /** A call of the builtin range with one to three positional arguments. */
   private isBuiltinRange(e: A.Expr): boolean {
     if (e.kind !== 'Call' || e.func.kind !== 'Name' || e.func.id !== 'range' || e.keywords.length) return false;
-    const b = this.sc.bindings.get(e.func);
+    const b = bindingOf(e.func);
     return !!b && b.kind === 'builtin' && !e.args.some(a => a.kind === 'Starred') && e.args.length >= 1 && e.args.length <= 3;
   }
 
   /** `range(...)` with the builtin range: [start, stop, step] JS expressions, else null. */
   private rangeCall(e: A.Expr): [string, string, string | null] | null {
     if (e.kind !== 'Call' || e.func.kind !== 'Name' || e.func.id !== 'range' || e.keywords.length) return null;
-    const b = this.sc.bindings.get(e.func);
+    const b = bindingOf(e.func);
     if (!b || b.kind !== 'builtin') return null;
     if (e.args.some(a => a.kind === 'Starred') || e.args.length < 1 || e.args.length > 3) return null;
     const arg = (x: A.Expr) => (x.kind === 'IntLit' && typeof x.value === 'number' ? String(x.value)
@@ -623,7 +623,7 @@ class Gen {
   private delTarget(t: A.Expr, pad: string, m: string): string {
     switch (t.kind) {
       case 'Name': {
-        const b = this.sc.bindings.get(t);
+        const b = bindingOf(t);
         const check = this.load(t);
         if (b && b.kind === 'class') return `${pad}${m}${check}; delete ${this.fc.ns}.$${t.id};\n`;
         const name = this.nameRef(t);
@@ -669,7 +669,7 @@ class Gen {
 
   private decoratorKind(d: A.Expr): 'static' | 'class' | null {
     if (d.kind !== 'Name') return null;
-    const b = this.sc.bindings.get(d);
+    const b = bindingOf(d);
     if (!b || b.kind !== 'builtin') return null;
     return d.id === 'staticmethod' ? 'static' : d.id === 'classmethod' ? 'class' : null;
   }
@@ -839,7 +839,7 @@ class Gen {
   // --- names --------------------------------------------------------------------------------
 
   private binding(n: A.Name): Binding {
-    return (n as { binding?: Binding }).binding ?? this.sc.bindings.get(n) ?? { kind: 'undefined', name: n.id };
+    return (n as { binding?: Binding }).binding ?? { kind: 'undefined', name: n.id };
   }
 
   /** The JS lvalue for a Name (not for class-body or member names). */
@@ -1483,5 +1483,8 @@ class Gen {
     }
   }
 }
+
+/** What scope analysis resolved a node to (it sets `binding` on each Name it resolves). */
+function bindingOf(n: A.Node): Binding | undefined { return (n as { binding?: Binding }).binding; }
 
 function isNone(e: A.Expr): boolean { return e.kind === 'Const' && e.value === null; }

@@ -89,8 +89,11 @@ const PLANNED: Record<string, string> = {};
 
 export interface ScopeResult {
   module: Scope;
-  /** Resolution of every Name node (loads and stores), and of `this`. */
-  bindings: Map<A.Node, Binding>;
+  /**
+   * Resolution of every Name node (loads and stores), and of `this`. Built on first use (the
+   * language server's); the compiler reads each Name's own `binding` property instead.
+   */
+  readonly bindings: Map<A.Node, Binding>;
   /** The scope each function/class/lambda/comprehension node opens. */
   scopes: Map<A.Node, Scope>;
   diagnostics: Diagnostic[];
@@ -136,11 +139,14 @@ export function analyze(mod: A.Module, opts: AnalyzeOptions = {}): ScopeResult {
 }
 
 class Analyzer {
-  bindings = new Map<A.Node, Binding>();
+  /** Every resolved Name, in resolution order (each carries its `binding`). */
+  private resolved: A.Name[] = [];
   scopes = new Map<A.Node, Scope>();
   diagnostics: Diagnostic[] = [];
-  /** Name nodes to resolve after every scope's bindings are known: [node, scope, isStore]. */
-  private pending: [A.Name, Scope][] = [];
+  /** Name nodes to resolve after every scope's bindings are known, and the scope of each. */
+  private pending: A.Name[] = [];
+  private pendingScopes: Scope[] = [];
+  private note(n: A.Name, scope: Scope): void { this.pending.push(n); this.pendingScopes.push(scope); }
   private thisNodes: [A.Name, Scope][] = [];
 
   run(mod: A.Module, predeclared: string[]): ScopeResult {
@@ -150,7 +156,7 @@ class Analyzer {
       root.symbols.set(n, { name: n, jsName: jsIdent(n), scope: root, bindings: new Set(['global-decl']), defs: [], refs: [], isConst: false });
     }
     this.block(mod.body, root, { loop: false, func: false });
-    for (const [n, s] of this.pending) this.resolve(n, s);
+    for (let i = 0; i < this.pending.length; i++) this.resolve(this.pending[i]!, this.pendingScopes[i]!);
     this.renameShadowedGlobals(root);
     const mark = (sc: Scope) => {
       for (const sym of sc.symbols.values()) {
@@ -161,7 +167,12 @@ class Analyzer {
       sc.children.forEach(mark);
     };
     mark(root);
-    return { module: root, bindings: this.bindings, scopes: this.scopes, diagnostics: this.diagnostics };
+    const resolved = this.resolved;
+    let bindings: Map<A.Node, Binding> | null = null;
+    return {
+      module: root, scopes: this.scopes, diagnostics: this.diagnostics,
+      get bindings() { return bindings ??= new Map(resolved.map(n => [n, (n as { binding?: Binding }).binding!])); },
+    };
   }
 
   // --- declaration --------------------------------------------------------------------------
@@ -195,7 +206,7 @@ class Analyzer {
     switch (t.kind) {
       case 'Name':
         this.declare(scope, t.id, how, t);
-        this.pending.push([t, scope]);
+        this.note(t, scope);
         break;
       case 'Tuple': case 'List':
         for (const e of t.elts) this.target(e, scope, how, ctx);
@@ -222,7 +233,7 @@ class Analyzer {
         this.expr(s.value, scope, ctx);
         if (s.target.kind === 'Name') {
           this.declare(scope, s.target.id, 'assign', s.target);
-          this.pending.push([s.target, scope]);
+          this.note(s.target, scope);
         } else this.target(s.target, scope, 'assign', ctx);
         break;
       case 'AnnAssign':
@@ -231,7 +242,7 @@ class Analyzer {
         if (s.target.kind === 'Name') {
           if (scope.kind === 'class') scope.members.add(s.target.id);
           if (s.value || scope.kind === 'class') this.declare(scope, s.target.id, s.value ? 'assign' : 'annotation', s.target);
-          if (s.value) this.pending.push([s.target, scope]);
+          if (s.value) this.note(s.target, scope);
         } else this.target(s.target, scope, 'assign', ctx);
         break;
       case 'If':
@@ -265,7 +276,7 @@ class Analyzer {
             // XLang `except e:` binds e when e names nothing at all
             if (h.type.kind === 'Name' && h.name === null && !this.isKnownName(h.type.id, scope)) {
               this.declare(scope, h.type.id, 'except', h.type);
-              this.pending.push([h.type, scope]);
+              this.note(h.type, scope);
               (h as { xlangBind?: boolean }).xlangBind = true;
             } else this.expr(h.type, scope, ctx);
           }
@@ -329,7 +340,7 @@ class Analyzer {
         break;
       case 'Del':
         for (const t of s.targets) {
-          if (t.kind === 'Name') { this.pending.push([t, scope]); }
+          if (t.kind === 'Name') { this.note(t, scope); }
           else this.target(t, scope, 'del', ctx);
         }
         break;
@@ -349,7 +360,7 @@ class Analyzer {
         }
         const nameNode: A.Name = { kind: 'Name', id: root, ...rootRange };
         (s as { rootName?: A.Name }).rootName = nameNode;
-        this.pending.push([nameNode, scope]);
+        this.note(nameNode, scope);
         break;
       }
       case 'NamespaceBlock': {
@@ -358,7 +369,7 @@ class Analyzer {
         this.declare(scope, root, 'namespace', rootRange);
         const nameNode: A.Name = { kind: 'Name', id: root, ...rootRange };
         (s as { rootName?: A.Name }).rootName = nameNode;
-        this.pending.push([nameNode, scope]);
+        this.note(nameNode, scope);
         // the block's definitions become members of the namespace: analyse it as a class body
         const inner = new Scope('class', s, scope, s.path.join('.'));
         this.scopes.set(s, inner);
@@ -461,7 +472,7 @@ class Analyzer {
   private expr(e: A.Expr, scope: Scope, ctx: Ctx): void {
     switch (e.kind) {
       case 'Name':
-        this.pending.push([e, scope]);
+        this.note(e, scope);
         break;
       case 'IntLit': case 'FloatLit': case 'ImagLit': case 'Str': case 'Bytes': case 'Const': case 'ErrorExpr': break;
       case 'JoinedStr':
@@ -505,7 +516,7 @@ class Analyzer {
         let s = scope;
         while (s.kind === 'comprehension') s = s.parent!;
         this.declare(s, e.target.id, 'assign', e.target);
-        this.pending.push([e.target, scope]);
+        this.note(e.target, scope);
         break;
       }
       case 'Yield': case 'YieldFrom': {
@@ -570,7 +581,7 @@ class Analyzer {
 
   private resolve(n: A.Name, scope: Scope): void {
     const b = this.lookup(n.id, scope, n);
-    this.bindings.set(n, b);
+    this.resolved.push(n);
     (n as { binding?: Binding }).binding = b;
     if ('sym' in b) b.sym.refs.push(n);
     if (b.kind === 'undefined') {
