@@ -8,8 +8,10 @@
 // A task with a timeout goes to a worker alone; if it runs past its time, the worker is
 // terminated (JS cannot interrupt a running function any other way) and replaced, and the
 // task is reported lost with "timed out".
+// A script's tasks and messages arrive through a shared-memory ring (pool.ts), read whenever
+// this thread wakes or a worker asks for work; a Cantor node's come as messages.
 import { Worker, MessageChannel, workerData, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
-import { Records, recordStart, Ring, SUB_TASK, SUB_BIG, type RecordsBody } from './pool.js';
+import { Records, Ring, SUB_TASK, SUB_BIG } from './pool.js';
 
 /** Milliseconds of waiting that make a task one priority level more urgent. */
 const AGING_MS = 50;
@@ -43,7 +45,7 @@ const subs = new Ring(ringSab, ringCtrl);
 const pools = new Map<number, Pool>();
 const artifacts = new Map<string, unknown>();
 const workers: WorkerLink[] = [];
-/** Artifact lists of submitted tasks, by the number main gave each distinct list. */
+/** Artifact lists of a script's tasks, by the number main gave each distinct list ('sets'). */
 const artSets = new Map<number, string[]>();
 let queued = 0;
 /** This node's quantities (cantor.pool sends them) and what running tasks hold of them. */
@@ -202,6 +204,7 @@ function cancel(id: number): boolean {
 
 /** Moves what the script wrote to the ring into the queues, in the order it was written. */
 function fromRing(): boolean {
+  if (stopping) return false;
   return subs.read((kind, id, at, _x, pool, timeout, set, bytes, off, len) => {
     if (kind === SUB_TASK) enqueue({ id, pool, data: bytes, off, len, arts: artSets.get(set) ?? [], at, timeout, refs: null });
     else {
@@ -258,19 +261,6 @@ function handle(m: any): void {
       // one array per task (a Cantor node's tasks)
       const now = Date.now();
       for (const [id, pool, bytes, arts, timeout, refs] of m.tasks) enqueue({ id, pool, data: bytes, off: 0, len: bytes.length, arts, at: now, timeout: timeout ?? 0, refs: refs ?? null });
-      dispatch();
-      break;
-    }
-    case 'tasks': {
-      // a script's tasks as Records: [id, pool, timeout, artifact list], with the lists new in this message
-      if (m.sets) for (const [k, arts] of m.sets) artSets.set(k, arts);
-      const now = Date.now();
-      const b: RecordsBody = m.body;
-      for (let i = 0, at = 0; i < b.n; i++, at += 5) {
-        const off = recordStart(b, 4, i);
-        if (b.meta[at]! < 0) continue; // cancelled before it was sent
-        enqueue({ id: b.meta[at]!, pool: b.meta[at + 1]!, data: b.data, off, len: b.meta[at + 4]! - off, arts: artSets.get(b.meta[at + 3]!) ?? [], at: now, timeout: b.meta[at + 2]!, refs: null });
-      }
       dispatch();
       break;
     }

@@ -1,9 +1,10 @@
 // Tasks in the main isolate: taskpool(), f.taskrun(pool, ...), futures, mainrun(), threadid().
 // A task is its function (by reference into its artifact, plus the module values it reads,
 // captured now), its arguments and keywords, serialized once. Tasks go to the scheduler
-// thread; worker isolates pull them and send results straight back here. XLang code is
-// synchronous, so waiting (get, done, the end of the script) drains the result channels
-// synchronously (receiveMessageOnPort) and sleeps on a shared doorbell (Atomics.wait).
+// thread as records of a shared-memory ring (pool.ts); worker isolates pull them and write
+// results straight back here, each to a ring of its own. XLang code is synchronous, so waiting
+// (get, done, the end of the script) reads the rings and the channels (receiveMessageOnPort)
+// and sleeps on a shared doorbell (Atomics.wait).
 //
 // A pool may also be remote (cantor.pool under --connect): its tasks go to a RemoteExecutor,
 // which the cantor module provides, and come back through the same futures. Futures passed
@@ -40,7 +41,8 @@ class Future {
   startAt = 0;
   endAt = 0;
   worker = -1;
-  thens: Array<{ cb: unknown; child: Future }> = [];
+  /** then-callbacks (null until the first: most futures have none). */
+  thens: Array<{ cb: unknown; child: Future }> | null = null;
   constructor(readonly sys: TaskSystem, readonly id: number, readonly name: string, readonly submitAt: number) {}
 }
 
@@ -227,17 +229,19 @@ export class TaskSystem {
     const { fut, pool, fn } = d;
     let args = d.args;
     const refs: Array<[number | string, string]> = [];
-    // a large result still on the node that runs this task goes there by reference
-    const onNode = (v: unknown, at: number | string): unknown => {
-      if (v instanceof Future && v.ref && !v.decoded && v.state === 'ok' && pool.remote && v.ref.on.label === pool.remote.label) { refs.push([at, v.ref.id]); return null; }
-      return this.depValue(v);
-    };
-    let at = 0;
-    if (d.futures) try {
-      args = d.args.map(a => (a instanceof objects.KwArgs ? new objects.KwArgs(a.names, a.values.map((v, i) => onNode(v, a.names[i]!))) : onNode(a, at++)));
-    } catch (e) {
-      this.fail(fut, exceptions.toPyExc(e));
-      return;
+    if (d.futures) {
+      // a large result still on the node that runs this task goes there by reference
+      const onNode = (v: unknown, at: number | string): unknown => {
+        if (v instanceof Future && v.ref && !v.decoded && v.state === 'ok' && pool.remote && v.ref.on.label === pool.remote.label) { refs.push([at, v.ref.id]); return null; }
+        return this.depValue(v);
+      };
+      let at = 0;
+      try {
+        args = d.args.map(a => (a instanceof objects.KwArgs ? new objects.KwArgs(a.names, a.values.map((v, i) => onNode(v, a.names[i]!))) : onNode(a, at++)));
+      } catch (e) {
+        this.fail(fut, exceptions.toPyExc(e));
+        return;
+      }
     }
     if (pool.inUi) {
       this.ui.push({ fut, fn, args });
@@ -562,7 +566,7 @@ export class TaskSystem {
   then(fut: Future, cb: unknown): Future {
     if (typeof cb !== 'function') exceptions.raiseError('TypeError', `then() needs a callable, not '${objects.typeOf(cb).pyName}'`);
     const child = new Future(this, this.nextId++, `${fut.name}.then`, now());
-    fut.thens.push({ cb, child });
+    (fut.thens ??= []).push({ cb, child });
     if (fut.state !== 'pending') this.runThens(fut);
     return child;
   }
@@ -570,7 +574,9 @@ export class TaskSystem {
   /** Runs then-callbacks in this isolate; a child future gets the callback's result or error. */
   private runThens(fut: Future): void {
     this.release(fut);
-    const list = fut.thens.splice(0);
+    const list = fut.thens;
+    if (!list) return;
+    fut.thens = null;
     for (const { cb, child } of list) {
       child.startAt = now();
       if (fut.state === 'ok') {
@@ -586,7 +592,7 @@ export class TaskSystem {
       } else {
         child.value = fut.state === 'cancelled' ? exceptions.newError('CancelledError', `task '${fut.name}' was cancelled`) : this.valueOf(fut);
         child.state = 'err';
-        if (fut.state === 'err' && !child.thens.length) this.failedUnobserved.add(child);
+        if (fut.state === 'err' && !child.thens?.length) this.failedUnobserved.add(child);
         this.failedUnobserved.delete(fut);
       }
       child.decoded = true;

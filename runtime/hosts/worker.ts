@@ -1,7 +1,7 @@
 // A worker isolate (node:worker_threads): pulls tasks from the scheduler thread, recreates each
 // task's function from its artifact and captured values (the script's top level never runs
 // here), runs it, and sends the result or the exception, with its .x traceback, straight to
-// the main isolate. One task runs at a time; XLang code in a worker is synchronous.
+// the main isolate (a script's: through this worker's ring of results, see pool.ts). One task runs at a time; XLang code in a worker is synchronous.
 //
 // In a Cantor node's pool (mode 'node', see pool.ts) a worker serves remote clients: it
 // captures each task's output and returns it with the result, and sends the task's cantor
