@@ -7,7 +7,7 @@ import {
   makeClass, PyProperty, StaticMethod, ClassMethod, EventDecl, makeEvent, superGet, attrFallbacks, construct, unproxy,
   instanceDict, setContainerFactories, type PyClass, fnName,
 } from './objects.js';
-import { PyTuple, PyDict, PySet, PyFrozenSet, PyBytes, PyRange, RangeIterator, PySlice, tuple, EMPTY_TUPLE, dictUpdate, objectId, sliceIndices, idx } from './containers.js';
+import { PyTuple, PyDict, PySet, PyFrozenSet, PyBytes, PyByteArray, PyRange, RangeIterator, PySlice, tuple, EMPTY_TUPLE, dictUpdate, objectId, sliceIndices, idx } from './containers.js';
 import * as ops from './ops.js';
 import { repr, str, complexRepr } from './repr.js';
 import { formatValue, percentFormat, setFormatHost } from './format.js';
@@ -722,8 +722,7 @@ export function initBuiltinTypes(): void {
   });
   builtinType('frozenset', PyFrozenSet.prototype, function frozenset(x?: unknown) { return PySet.of(x === undefined ? [] : ops.iter(x), true); });
   builtinType('bytes', PyBytes.prototype, function bytes(x?: any, enc?: unknown) { return new PyBytes(bytesFrom(x, enc)); });
-  const baProto = Object.create(PyBytes.prototype);
-  builtinType('bytearray', baProto, function bytearray(x?: any, enc?: unknown) { const b = new PyBytes(bytesFrom(x, enc), true); Object.setPrototypeOf(b, baProto); return b; }, [types.object!]);
+  builtinType('bytearray', PyByteArray.prototype, function bytearray(x?: any, enc?: unknown) { return new PyByteArray(bytesFrom(x, enc)); }, [types.object!]);
   builtinType('range', PyRange.prototype, range);
   builtinType('slice', PySlice.prototype, function slice_(...a: unknown[]) { return a.length === 1 ? new PySlice(null, a[0], null) : new PySlice(a[0] ?? null, a[1] ?? null, a[2] ?? null); });
   const noneProto = Object.create(objProto);
@@ -940,7 +939,10 @@ function installMethods(): void {
       const enc = String(encoding).toLowerCase().replace('_', '-');
       if (enc === 'ascii' || enc === 'latin-1' || enc === 'latin1' || enc === 'iso-8859-1') {
         if (enc === 'ascii' && errors === 'strict') for (const b of this.data) if (b > 127) raiseError('UnicodeDecodeError', `'ascii' codec can't decode byte 0x${b.toString(16)}: ordinal not in range(128)`);
-        return String.fromCharCode(...this.data);
+        // in slices: spreading a whole large value overflows the call stack
+        let out = '';
+        for (let i = 0; i < this.data.length; i += 8192) out += String.fromCharCode(...this.data.subarray(i, i + 8192));
+        return out;
       }
       try { return new TextDecoder('utf-8', { fatal: errors === 'strict' }).decode(this.data); }
       catch { raiseError('UnicodeDecodeError', "'utf-8' codec can't decode bytes: invalid data"); }

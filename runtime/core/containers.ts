@@ -22,6 +22,16 @@ export class PyBytes {
   [Symbol.iterator](): Iterator<number> { return this.data[Symbol.iterator](); }
 }
 
+/** bytearray: the same storage, mutable, and a type of its own (`type(x)` says bytearray). */
+export class PyByteArray extends PyBytes {
+  constructor(data: Uint8Array) { super(data, true); }
+}
+
+/** bytes, or a bytearray when `mutable`: what slices and operators return, by their operand. */
+export function bytesLike(data: Uint8Array, mutable: boolean): PyBytes {
+  return mutable ? new PyByteArray(data) : new PyBytes(data);
+}
+
 export class PySlice {
   constructor(readonly start: unknown, readonly stop: unknown, readonly step: unknown) {}
 }

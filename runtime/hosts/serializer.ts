@@ -13,7 +13,7 @@ import { numbers, containers, exceptions, objects, builtinNames } from '../core/
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
 const { PyFloat, PyComplex, mkint } = numbers;
-const { PyTuple, PyDict, PySet, PyFrozenSet, PyBytes, PyRange } = containers;
+const { PyTuple, PyDict, PySet, PyFrozenSet, PyBytes, PyByteArray, PyRange } = containers;
 
 /** What the serializer needs from the host it runs in. */
 export interface Linker {
@@ -236,7 +236,7 @@ class Decoder {
         this.table[id] = s;
         return s;
       }
-      case T.BYTEARRAY: return (this.table[id] = new PyBytes(new Uint8Array(d), true));
+      case T.BYTEARRAY: return (this.table[id] = new PyByteArray(new Uint8Array(d)));
       case T.BOUND: {
         this.table[id] = PENDING;
         const self = this.raise(d[0]);

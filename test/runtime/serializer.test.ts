@@ -7,7 +7,7 @@ import { containers, numbers, repr, objects } from '../../dist/runtime/core/inde
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
-const { PyTuple, PyDict, PySet, PyBytes, PyRange } = containers;
+const { PyTuple, PyDict, PySet, PyBytes, PyByteArray, PyRange } = containers;
 const { PyFloat, PyComplex } = numbers;
 
 /** A small deterministic PRNG (mulberry32), so a failure names a seed that reproduces it. */
@@ -48,7 +48,7 @@ function gen(r: () => number, depth: number, pool: object[]): unknown {
       () => mk(pick([0.5, -2.25, 1e-300, 3.0, -0.0, 1e300, Infinity, -Infinity, NaN, 2 ** 60])),
       () => new PyComplex(r(), -r()),
       () => new PyBytes(Uint8Array.from({ length: Math.floor(r() * 6) }, () => Math.floor(r() * 256))),
-      () => new PyBytes(Uint8Array.from({ length: 3 }, () => Math.floor(r() * 256)), true),
+      () => new PyByteArray(Uint8Array.from({ length: 3 }, () => Math.floor(r() * 256))),
       () => new PyRange(Math.floor(r() * 5), 10, 1 + Math.floor(r() * 3)),
     ])();
   }
