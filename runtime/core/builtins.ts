@@ -303,26 +303,28 @@ function sum(...args: unknown[]): unknown {
   const it = pos[0];
   const src = Array.isArray(it) ? it : ops.iter(it);
   if (typeof acc === 'number' && Number.isInteger(acc)) {
-    // int sums stay in a JS number while safe, then in one bigint: no per-item dispatch
+    // int sums: a JS number takes items while the partial sum stays safe, and is carried into
+    // a bigint only when it would not (once per many items of a large sum, not a bigint
+    // allocation per item); no per-item dispatch
     let small = acc, big: bigint | null = null;
     const iterator = (src as Iterable<unknown>)[Symbol.iterator]();
     for (let r = iterator.next(); !r.done; r = iterator.next()) {
       const x = r.value;
       if (typeof x === 'number' && Number.isInteger(x)) {
-        if (big === null) {
-          const s2 = small + x;
-          if (s2 <= MAX_SAFE && s2 >= -MAX_SAFE) { small = s2; continue; }
-          big = BigInt(small) + BigInt(x);
-        } else big += BigInt(x);
+        const s2 = small + x;
+        if (s2 <= MAX_SAFE && s2 >= -MAX_SAFE) { small = s2; continue; }
+        big = (big ?? 0n) + BigInt(small);
+        if (x <= MAX_SAFE && x >= -MAX_SAFE) small = x;
+        else { big += BigInt(x); small = 0; }
         continue;
       }
-      if (typeof x === 'bigint') { big = (big ?? BigInt(small)) + x; continue; }
+      if (typeof x === 'bigint') { big = (big ?? 0n) + x; continue; }
       // anything else: continue with the general operator from here
-      acc = ops.add(big === null ? small : mkint(big), x);
+      acc = ops.add(big === null ? small : mkint(big + BigInt(small)), x);
       for (let r2 = iterator.next(); !r2.done; r2 = iterator.next()) acc = ops.add(acc, r2.value);
       return acc;
     }
-    return big === null ? small : mkint(big);
+    return big === null ? small : mkint(big + BigInt(small));
   }
   for (const x of src as Iterable<unknown>) acc = ops.add(acc, x);
   return acc;
