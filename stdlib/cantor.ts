@@ -68,9 +68,12 @@ type SyncClient = import('../runtime/cantor/client.js').SyncClient;
  */
 interface Binding { fixed: SyncClient | null }
 
+/** Whether the binding's calls leave this isolate (else they are served by the local node here). */
+const remoteBinding = (b: Binding): boolean => !!(b.fixed || hostBindings.cantor || process.env.XLANG_CONNECT);
+
 /** One service call through a binding; errors become the Python exceptions they name. */
 function callVia(b: Binding, method: string, args: unknown[], timeoutMs?: number): any {
-  if (b.fixed || hostBindings.cantor || process.env.XLANG_CONNECT) flushOutput();
+  if (remoteBinding(b)) flushOutput();
   const r = b.fixed ? b.fixed.call(method, args, timeoutMs) : hostBindings.cantor ? hostBindings.cantor(method, args, timeoutMs) : remoteClient()?.call(method, args, timeoutMs);
   if (r) {
     if (r.ok) return r.value;
@@ -117,7 +120,7 @@ function waitFor<T>(f: () => T | undefined, timeoutMs: number): T | undefined {
 export function create(ctx: StdlibContext, binding: Binding = { fixed: null }): Record<string, unknown> {
   flushOutput = () => ctx.host.flush();
   const call = (method: string, args: unknown[], timeoutMs?: number): any => callVia(binding, method, args, timeoutMs);
-  const bound = (): boolean => binding.fixed !== null || hostBindings.cantor !== null || !!process.env.XLANG_CONNECT;
+  const bound = (): boolean => remoteBinding(binding);
   const clientOf = (): SyncClient | null => binding.fixed ?? remoteClient();
   if (!binding.fixed) installThru(ctx);
   const cls = (name: string) => makeClass(name, [], null, { module: 'cantor' }) as any;
@@ -151,6 +154,8 @@ export function create(ctx: StdlibContext, binding: Binding = { fixed: null }): 
   // --- objects ----------------------------------------------------------------------------
   const Objects = cls('Objects');
   // values larger than one piece travel in pieces: staged, then committed; read back by range
+  // (a value for the local node goes whole: the store keeps it in rows of a piece each anyway)
+  const whole = (b: Uint8Array): boolean => b.length <= MAX_PIECE || !bound();
   const stage = (b: Uint8Array): string => {
     const sid = `${origin}-${Math.random().toString(36).slice(2, 12)}`;
     for (let i = 0, k = 0; i < b.length; i += MAX_PIECE, k++) call('obj.stage', [sid, k, b.subarray(i, i + MAX_PIECE)]);
@@ -158,7 +163,7 @@ export function create(ctx: StdlibContext, binding: Binding = { fixed: null }): 
   };
   nativeMethod(Objects.prototype, 'put', (v: unknown) => {
     const b = enc(v);
-    return b.length <= MAX_PIECE ? call('obj.put', [b]) : call('obj.commit', [stage(b), null]);
+    return whole(b) ? call('obj.put', [b]) : call('obj.commit', [stage(b), null]);
   });
   nativeMethod(Objects.prototype, 'get', (id: unknown) => {
     const oid = strArg(id, 'an object id');
@@ -173,7 +178,7 @@ export function create(ctx: StdlibContext, binding: Binding = { fixed: null }): 
   nativeMethod(Objects.prototype, 'update', (id: unknown, v: unknown) => {
     const oid = strArg(id, 'an object id');
     const b = enc(v);
-    if (!(b.length <= MAX_PIECE ? call('obj.update', [oid, b]) : call('obj.commit', [stage(b), oid]))) raiseError('KeyError', `no object ${oid}`);
+    if (!(whole(b) ? call('obj.update', [oid, b]) : call('obj.commit', [stage(b), oid]))) raiseError('KeyError', `no object ${oid}`);
     return null;
   });
   nativeMethod(Objects.prototype, 'delete', (id: unknown) => call('obj.delete', [strArg(id, 'an object id')]));

@@ -6,7 +6,7 @@
 // Calls never block: a pop on an empty queue answers undefined, and the caller decides how to
 // wait (a script sleeps and retries; the daemon waits asynchronously).
 import type { LocalNode } from './node.js';
-import { StoreError } from './store.js';
+import { StoreError, OBJ_CHUNK } from './store.js';
 import { parseRequirement, satisfies, explainUnmet, ResourceExprError } from './expr.js';
 import { MetricsError } from './metrics.js';
 import { ResourceSpecError } from './ledger.js';
@@ -14,7 +14,7 @@ import { threadId } from 'node:worker_threads';
 import { randomUUID } from 'node:crypto';
 
 /** Largest piece of an object one request carries (objects of any size go in pieces). */
-export const MAX_PIECE = 4 * 1024 * 1024;
+export const MAX_PIECE = OBJ_CHUNK;
 
 /** One piece of an object, as `obj.read` answers it. */
 export interface Piece { part: Uint8Array; size: number; version: number }

@@ -219,7 +219,7 @@ print(sum(len(f.get()) for f in futs), all(f.get()[0] == i % 256 for i, f in enu
 
   it('lets go of what a killed client held: the units it took, the results it never read', async () => {
     const data = join(h.dir, 't-gone');
-    const n = await h.startNode(data, ['--resources', 'GPU=2'], { XLANG_CLIENT_GRACE_MS: '1500' });
+    const n = await h.startNode(data, ['--resources', 'GPU=2'], { XLANG_CLIENT_GRACE_MS: '5000' });
     const cap = await h.capFile(data, 'cap-gone');
     h.file('holder.x', `import cantor
 def big(n):
@@ -231,12 +231,14 @@ cantor.Queue("never").pop(timeout_ms=60000)
     const holder = h.start(['run', ...h.connect(n, cap), 'holder.x']);
     await holder.waitFor(/took 0 300000\n/);
     await kill(holder.child);
+    const killedAt = Date.now();
     // within the grace period the unit is still the holder's, and no other client can give it back
     h.file('take.x', 'import cantor\ni = cantor.TakeFirstAvaibleResourceIndex("GPU")\nprint(i, cantor.ReleaseResourceIndex("GPU", 0), cantor.ReleaseResourceIndex("GPU", i))\n');
     const t = await h.xlang(['run', ...h.connect(n, cap), 'take.x']);
     expect(t.stderr).toBe('');
     expect(t.stdout).toBe('1 False True\n');
-    await new Promise(r => setTimeout(r, 2500));
+    expect(Date.now() - killedAt).toBeLessThan(5000); // (else the machine was too slow for this check)
+    await new Promise(r => setTimeout(r, killedAt + 6000 - Date.now()));
     h.file('after.x', 'import cantor\nprint(cantor.TakeFirstAvaibleResourceIndex("GPU"), cantor.TakeFirstAvaibleResourceIndex("GPU"))\n');
     const a = await h.xlang(['run', ...h.connect(n, cap), 'after.x']);
     expect(a.stdout).toBe('0 1\n');
