@@ -184,13 +184,19 @@ export function compatMembers(h: CantorHelpers): Record<string, unknown> {
     for (const [a, n] of Object.entries(ALIASES)) if (n !== 'data') put(a, f[n]);
     return out;
   };
-  const frameFromBytes = (b: Uint8Array): any => {
-    const d = dec(b);
-    if (!(d instanceof PyDict)) raiseError('ValueError', 'the data view held something that is not a frame');
+  /** A frame from its fields as to_dict gives them (each checked: they may come off the network). */
+  const frameFromDict = (d: unknown, what: string): any => {
+    if (!(d instanceof PyDict)) raiseError('ValueError', `${what} is not a frame (a dict of its fields)`);
     const df = initFrame(blankInstance(DataFrame), 0);
     for (const [k, v] of d.table.entries()) if (typeof k === 'string' && KIND.has(k)) fieldsOf(df)[k] = checkField(k, KIND.get(k)!, v);
     return df;
   };
+  const frameFromBytes = (b: Uint8Array): any => frameFromDict(dec(b), 'what the data view held');
+  // a frame is a value like any other (stored in kv, queued, passed to tasks): the serializer
+  // sends a native class's instance as its module, its name and reduce(), and calls rebuild()
+  DataFrame.nativeModule = 'cantor';
+  DataFrame.reduce = (df: unknown) => toDict(df);
+  DataFrame.rebuild = (d: unknown) => frameFromDict(d, 'the value sent as a DataFrame');
 
   // --- Host -----------------------------------------------------------------------------------
   const Host = cls('Host');

@@ -14,6 +14,13 @@ export type PyClass = Function & {
   prototype: any;
   /** For classes backed by a JS representation (dict, list, exceptions...): builds a bare instance. */
   nativeNew?: (cls: PyClass, args: unknown[]) => any;
+  /**
+   * A native module's class whose instances travel between isolates: the module that makes it,
+   * the instance's state as a plain XLang value, and the instance rebuilt from that state.
+   */
+  nativeModule?: string;
+  reduce?: (inst: any) => unknown;
+  rebuild?: (state: unknown) => any;
   /** A metaclass other than `type`. */
   metaclass?: PyClass;
   /** Class has __getattr__/__setattr__/__delattr__: instances are proxied. */

@@ -34,7 +34,7 @@ export interface DecodeSession { instances: Map<string, unknown> }
 const T = {
   BIG: 0x41, FLOAT: 0x42, TUPLE: 0x43, DICT: 0x44, SET: 0x45, FROZEN: 0x46, COMPLEX: 0x47, BYTEARRAY: 0x48,
   LIST: 0x49, REF: 0x4a, DEF: 0x4b, INST: 0x4c, EXC: 0x4d, BUILTIN: 0x4e, NATIVE: 0x4f, BOUND: 0x50,
-  MODULE: 0x51, RANGE: 0x52, THROWN: 0x53, BYTES: 0x54, METHOD: 0x55,
+  MODULE: 0x51, RANGE: 0x52, THROWN: 0x53, BYTES: 0x54, METHOD: 0x55, NATIVE_INST: 0x56,
 } as const;
 
 /** A lowered value: tag + payload, packed as one msgpack extension holding [tag, payload]. */
@@ -58,6 +58,8 @@ function tb(kind: string, v: any): string {
 class Encoder {
   private seen = new Map<object, number>();
   private next = 0;
+  /** Native instances whose state is being lowered. */
+  private readonly reducing = new Set<object>();
   /** Artifact ids the message refers to (a receiver may need their code). */
   readonly artifacts = new Set<string>();
   constructor(private linker: Linker | null, private what: string) {}
@@ -66,6 +68,8 @@ class Encoder {
 
   private id(v: object): Box | null {
     const n = this.seen.get(v);
+    // a native instance is rebuilt from its state, so its state cannot hold the instance itself
+    if (n !== undefined && this.reducing.has(v)) this.fail(`a '${objects.typeOf(v).pyName}' cannot contain itself`);
     if (n !== undefined) return new Box(T.REF, n);
     this.seen.set(v, this.next++);
     return null;
@@ -102,6 +106,11 @@ class Encoder {
     const cls = objects.typeOf(v);
     if (objects.isinstance(v, objects.types.BaseException)) {
       return new Box(T.EXC, [this.lower(cls), this.lower(v.$args), this.attrs(v), this.linker?.tracebackOf(v) ?? '']);
+    }
+    if (typeof cls.reduce === 'function' && typeof cls.nativeModule === 'string') {
+      // an instance of a native module's class that says how it travels (cantor.DataFrame)
+      this.reducing.add(v);
+      try { return new Box(T.NATIVE_INST, [cls.nativeModule, cls.pyName, this.lower(cls.reduce(v))]); } finally { this.reducing.delete(v); }
     }
     if (cls.builtin || cls.nativeNew) this.fail(`cannot serialize '${cls.pyName}' objects`);
     if (typeof v.next === 'function' && typeof v[Symbol.iterator] === 'function') this.fail('cannot serialize a generator');
@@ -247,6 +256,13 @@ class Decoder {
         const cls: any = this.raise(d[0]);
         const raw = cls?.prototype?.['$' + d[1]];
         return (this.table[id] = raw?.raw ?? objects.getattr(cls, d[1]));
+      }
+      case T.NATIVE_INST: {
+        this.table[id] = PENDING;
+        if (!Array.isArray(d) || typeof d[0] !== 'string' || typeof d[1] !== 'string') this.fail('a malformed native instance');
+        const cls: any = objects.getattr(this.needLinker().importModule(d[0], null), d[1]);
+        if (typeof cls?.rebuild !== 'function') this.fail(`'${d[0]}.${d[1]}' is not a class that can be rebuilt`);
+        return (this.table[id] = cls.rebuild(this.raise(d[2])));
       }
       case T.THROWN: {
         const t = new exceptions.Thrown(null);

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { run } from '../helpers.js';
+import { FRAMES_OUT } from './harness.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const cli = join(root, 'dist/runtime/cli/main.js');
@@ -139,6 +140,12 @@ ValueError: DataFrame.priority is 0 (first), 1 or 2 (the default), not 9
 `;
     expect(r.stdout.slice(0, head.length)).toBe(head);
     expect(r.stdout).toMatch(/\nConnectionError: the frame is for node 12D3KooWelsewhere, and node 12D3KooW\w+ is not connected to other nodes\nTrue False\nKeyError\n$/);
+  });
+
+  it('sends DataFrames as values: to_bin, kv, queues, task arguments and results', async () => {
+    const r = await xlang(['run', '--ephemeral', join(root, 'test/cantor/fixtures/frames.x')]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe(FRAMES_OUT);
   });
 
   it('frames outlive the process that pushed them, and a consumer pops them in priority order', async () => {

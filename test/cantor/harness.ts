@@ -12,6 +12,14 @@ import { run, type Result } from '../helpers.js';
 export const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 export const cli = join(root, 'dist/runtime/cli/main.js');
 
+/** What test/cantor/fixtures/frames.x prints, on the embedded node and through a node alike. */
+export const FRAMES_OUT = `<cantor.DataFrame type=100 priority=2 sourceId='cam1' format1=7 metadata2=2.5 dataSize=3> b'\\x01\\x02\\x03' 3 DataFrame
+cam1 7 2.5 b'\\x01\\x02\\x03'
+True 100
+cam2 7 cam1 DataFrame
+TypeError: to_bin: a 'DataFrame' cannot contain itself
+`;
+
 export interface Started { child: ChildProcess; addr: string; metrics: string | null; dataDir: string; out: () => string }
 
 export function kill(child: ChildProcess, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {

@@ -6,7 +6,7 @@ import { describe, it, expect, afterAll, afterEach } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Peer, RemoteError, generateIdentity } from '../../runtime/cantor/net.js';
-import { Harness, kill } from './harness.js';
+import { Harness, kill, root, FRAMES_OUT } from './harness.js';
 
 const h = new Harness();
 afterEach(() => h.stopAll());
@@ -215,6 +215,15 @@ print(sum(len(f.get()) for f in futs), all(f.get()[0] == i % 256 for i, f in enu
     const r = await h.xlang(['run', ...h.connect(n, cap), 'bigresult.x']);
     expect(r.stderr).toBe('');
     expect(r.stdout.split('\n').slice(0, 3).join('\n')).toBe(`41943040\n20971520 b'\\x07\\x07'\n${100 * 300 * 1024} True`);
+  });
+
+  it('sends DataFrames as values: kv, queues, task arguments and results', async () => {
+    const data = join(h.dir, 't-frames');
+    const n = await h.startNode(data);
+    const cap = await h.capFile(data, 'cap-frames');
+    const r = await h.xlang(['run', ...h.connect(n, cap), join(root, 'test/cantor/fixtures/frames.x')]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe(FRAMES_OUT);
   });
 
   it('lets go of what a killed client held: the units it took, the results it never read', async () => {
