@@ -264,24 +264,28 @@ export class Ring {
     const w = Atomics.load(ctrl, RING_W);
     const r0 = ctrl[RING_R]!;
     if (r0 === w) return 0;
-    // one copy of the span (two when it wraps), which the records' bytes are views into
+    // One copy of the span (two when it wraps), headers included: the ring is free again at
+    // once, and a callback that reads the ring again (a then-callback waiting for a task) sees
+    // only newer records. Offsets and lengths are multiples of 8, so the copies can be viewed
+    // as numbers.
     const wrapped = w < r0;
     const first = this.u8.slice(r0, wrapped ? this.size : w);
-    const second = wrapped ? this.u8.slice(0, w) : first;
-    let r = r0, inFirst = true, n = 0;
-    while (r !== w) {
-      const i = r >> 2;
-      const need = this.i32[i]!;
-      if (need === -1) { r = 0; inFirst = false; continue; }
-      each(this.i32[i + 1]!, this.f64[(r >> 3) + 1]!, this.f64[(r >> 3) + 2]!, this.f64[(r >> 3) + 3]!, this.i32[i + 8]!, this.i32[i + 9]!, this.i32[i + 10]!,
-        inFirst ? first : second, r + Ring.HEAD - (inFirst ? r0 : 0), this.i32[i + 11]!);
-      n++;
-      r += need;
-      if (r === this.size) { r = 0; inFirst = false; }
-    }
-    Atomics.store(ctrl, RING_R, r);
+    const second = wrapped ? this.u8.slice(0, w) : null;
+    Atomics.store(ctrl, RING_R, w);
     // a writer waiting for room sleeps on the read offset
     Atomics.notify(ctrl, RING_R);
+    let n = 0;
+    for (const part of second ? [first, second] : [first]) {
+      const i32 = new Int32Array(part.buffer), f64 = new Float64Array(part.buffer);
+      for (let r = 0; r < part.length;) {
+        const i = r >> 2;
+        const need = i32[i]!;
+        if (need === -1) break; // wrapped: the rest is in the second part
+        each(i32[i + 1]!, f64[(r >> 3) + 1]!, f64[(r >> 3) + 2]!, f64[(r >> 3) + 3]!, i32[i + 8]!, i32[i + 9]!, i32[i + 10]!, part, r + Ring.HEAD, i32[i + 11]!);
+        n++;
+        r += need;
+      }
+    }
     return n;
   }
 }

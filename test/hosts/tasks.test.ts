@@ -165,6 +165,21 @@ describe('tasks', () => {
     expect(r).toEqual({ code: 0, stdout: '44850 all quick tasks done while the slow one runs: True\nslow\n', stderr: '' });
   });
 
+  it('runs then-callbacks that submit tasks and wait for them while results are being read', async () => {
+    file('reent.x', [
+      'def sq(x):',
+      '    return x * x',
+      'pool = taskpool()',
+      'out = []',
+      'fs = [sq.taskrun(pool, i).then(lambda v: out.append(sq.taskrun(pool, v).get())) for i in range(2000)]',
+      'for f in fs:',
+      '    f.get()',
+      'print(len(out), sum(out) == sum([i ** 4 for i in range(2000)]))',
+    ].join('\n') + '\n');
+    const r = await xlang(['run', 'reent.x']);
+    expect(r).toEqual({ code: 0, stdout: '2000 True\n', stderr: '' });
+  });
+
   it('refuses taskpool() inside a task with a clear error', async () => {
     file('nested.x', 'def f():\n    return taskpool()\npool = taskpool()\nf.taskrun(pool).get()\n');
     const r = await xlang(['run', 'nested.x']);
