@@ -22,7 +22,7 @@ import type { Reservation } from './ledger.js';
 import { startPool, defaultPoolSize, lostErrorType, type PoolThreads } from '../hosts/pool.js';
 import { cacheGet, cachePut, cacheKey, compilerBuildId, defaultCacheDir } from '../hosts/compile-cache.js';
 import type { Artifact } from '../hosts/main.js';
-import { releaseMemory } from './memory.js';
+import { releaseIdleMemory } from './memory.js';
 
 export type Claims = { roles: readonly Role[]; tenant: string };
 export type TaskState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled' | 'timeout';
@@ -317,7 +317,7 @@ export class NodeTasks {
       this.schedHas.clear();
       this.node.log.write('info', `no task for ${WORKERS_IDLE_MS / 1000} s: workers stopped`);
       // give the memory of the busy period back now rather than at the next allocation
-      releaseMemory();
+      releaseIdleMemory();
       return;
     }
     this.dropIdlePools();
