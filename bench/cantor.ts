@@ -202,7 +202,8 @@ console.log('  remote tasks: done');
 const pr = spawnSync('python3', [pyScript], { encoding: 'utf8' });
 const pyTasks = pr.status === 0 ? taskRows(pr.stdout) : null;
 
-await new Promise(r => setTimeout(r, 6000));
+// workers stop 3 s after the last task; the node trims again 20 s later (runtime/cantor/memory.ts)
+await new Promise(r => setTimeout(r, 26_000));
 const status = await peer.request(id, 'node.status') as { rssBytes: number };
 results.cantor!['node RSS after the runs, idle'] = `${(status.rssBytes / (1 << 20)).toFixed(0)} MiB`;
 await peer.stop();
