@@ -159,6 +159,12 @@ function ownCopy(s: string): string {
 }
 
 const ERROR_AT_END = /was never closed|unterminated triple-quoted|end of file/;
+/**
+ * A bracket left open and later closed by a closer of another kind: the lexer is inside
+ * brackets across statements the parser recovered at column 0, so those are no place to cut
+ * (a parse starting there sees different tokens). Such a text is kept as one chunk.
+ */
+const BRACKETS_ASTRAY = /does not match opening parenthesis|was never closed/;
 
 export class DocModel {
   text: string;
@@ -232,8 +238,9 @@ export class DocModel {
     });
     let cur = mk(frameStart, frameLine);
     out.push(cur);
+    const cut = !diags.some(d => BRACKETS_ASTRAY.test(d.message));
     for (const st of stmts) {
-      if (st.col === 0 && st.start > cur.frameStart && !blocked(st.start)) {
+      if (cut && st.col === 0 && st.start > cur.frameStart && !blocked(st.start)) {
         cur = mk(st.start, st.line - 1);
         out.push(cur);
       }
@@ -313,6 +320,7 @@ export class DocModel {
     this.stats.regionParses++;
     const { module, diagnostics } = parse(region, this.path);
     if (!toEnd && diagnostics.some(d => ERROR_AT_END.test(d.message) || d.start >= region.length || d.end > region.length)) return false;
+    if (diagnostics.some(d => BRACKETS_ASTRAY.test(d.message))) return false;
     const regionLine = cs[a]!.line;
     const newChunks = this.makeChunks(module.body, diagnostics, 0, 0, rs, regionLine);
     // the chunk after the edit must still start a statement of its own
