@@ -93,11 +93,8 @@ print(a.type, a.priority, a.payload, a.startTime, a.srcAddr == cantor.node_id())
 print(b.type, b.priority, b.data, b.sourceId == uid, b.dataSize)
 print(host.PopFrame(det, 0, 50))
 print([host.PopFrame(every, 0, 0).type for i in range(3)], host.PopFrame(every, 0, 0))
-try:
-    cantor.kv.Set("frame", df)
-except TypeError as e:
-    print("TypeError:", e)
-print(df.to_dict()["format1"])
+cantor.kv.Set("frame", df)
+print(cantor.kv.Get("frame").format1, df.to_dict()["format1"])
 for call in [(lambda: host.CreateDataView("type ==")), (lambda: host.PopFrame(det, 5, 10)), (lambda: host.PushFrame("frame")),
              (lambda: host.PushFrame(df, 9)), (lambda: host.PushFrame(cantor.DataFrame(dstAddr="12D3KooWelsewhere")))]:
     try:
@@ -131,8 +128,7 @@ Dect 0 {'boxes': [(1, 2, 3, 4)]} 99 True
 1000 2 b'pixels' True 6
 None
 ['Dect', 7, 1000] None
-TypeError: store: cannot serialize 'DataFrame' objects
-1
+1 1
 ValueError: invalid data view filter: invalid resource expression at column 8: expected a resource name or a value but found the end
 ValueError: PopFrame(dvId, ts, timeout_ms): only ts=0 (take the next frame) is supported, not 5
 TypeError: PushFrame() takes a cantor.DataFrame, not str
