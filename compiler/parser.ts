@@ -21,7 +21,7 @@ export function parse(source: string, path = '<string>'): { module: A.Module; di
   let toks: Tok[];
   try { toks = tokenize(source, diags, lines); } catch (e) {
     diags.push(diag('error', 'syntax', `internal lexer error: ${(e as Error).message}`, lines.range(0, 0)));
-    toks = [{ t: 'eof', v: '', s: source.length, e: source.length, val: undefined, str: undefined }];
+    toks = [{ t: 'eof', v: '', s: source.length, e: source.length }];
   }
   const p = new Parser(source, toks, diags, lines);
   const lexErrors = diags.length;

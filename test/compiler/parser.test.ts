@@ -39,13 +39,14 @@ s = 'x', "y", '''z''', """w""", r'\\n', b'\\x00', f'{a!r:>3}', rb'raw', 'adj' 'a
     expect(parse('x = """abc\n\n').diagnostics[0]!.message).toBe('unterminated triple-quoted string literal');
   });
   it('diagnoses characters that start no token', () => {
-    // (the chevrotain lexer dropped these silently)
+    // (chevrotain skips them, as lexing errors, rather than offering them to the Invalid token)
     const d = parse('x = a $ b\n').diagnostics[0]!;
     expect([d.message, d.col]).toEqual(["'$' is only allowed inside strings (as ${...} interpolation)", 6]);
     expect(parse('x = 1 ? 2\n').diagnostics[0]!.message).toBe("invalid character '?' (U+003F)");
     expect(parse('x = `a`\n').diagnostics[0]!.message).toBe("invalid character '`' (U+0060)");
     expect(parse('x = 1 ! 2\n').diagnostics[0]!.message).toBe("invalid character '!' (U+0021)");
     expect(parse('x = 1 != 2\n').diagnostics).toEqual([]);
+    expect(parse('s = "$x?" + `\n').diagnostics[0]!.col).toBe(12); // not inside strings
   });
   it('survives deep nesting', () => {
     const deep = 'x = ' + '('.repeat(600) + '1' + ')'.repeat(600) + '\n';
