@@ -30,7 +30,8 @@ const POP_RECHECK_MS = 250;
  * results it has not read) is let go: a lost link may come back (the client redials with the
  * same peer id), a killed script never does.
  */
-const CLIENT_GRACE_MS = Number(process.env.XLANG_CLIENT_GRACE_MS) >= 0 && process.env.XLANG_CLIENT_GRACE_MS ? Number(process.env.XLANG_CLIENT_GRACE_MS) : 15_000;
+const GRACE_ENV = process.env.XLANG_CLIENT_GRACE_MS;
+const CLIENT_GRACE_MS = GRACE_ENV && Number(GRACE_ENV) >= 0 ? Number(GRACE_ENV) : 15_000;
 
 export interface NodeRecord {
   pid: number;

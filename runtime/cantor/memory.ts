@@ -21,7 +21,7 @@ export function releaseIdleMemory(): void {
 }
 
 /** A full garbage collection (`xlang node start` runs with --expose-gc), then malloc_trim. */
-export function releaseMemory(): void {
+function releaseMemory(): void {
   // 'last-resort' is V8's collection that also gives its free pages back (a plain one keeps them)
   (globalThis as { gc?: (o?: object) => void }).gc?.({ type: 'major', execution: 'sync', flavor: 'last-resort' });
   if (trim === undefined) trim = loadTrim();

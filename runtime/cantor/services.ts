@@ -127,7 +127,10 @@ export const METHODS: Record<string, Method> = {
   'obj.read': {
     role: 'read',
     f: (n, t, [id, offset, length]) => {
-      const r = n.store.objRead(t, objectNumber(n, id), int(offset, 'an offset'), Math.min(int(length, 'a length'), MAX_PIECE));
+      const at = int(offset, 'an offset'), len = int(length, 'a length');
+      // (SQLite's substr() would count a negative start from the end)
+      if (at < 0 || len < 0) throw new ServiceError('ValueError', 'an object is read at an offset >= 0 for a length >= 0');
+      const r = n.store.objRead(t, objectNumber(n, id), at, Math.min(len, MAX_PIECE));
       return r ?? null;
     },
   },

@@ -159,12 +159,14 @@ None
     try {
       const id = await peer.connect(n.addr);
       await peer.request(id, 'q.create', ['wake', 0]);
+      const oid = await peer.request(id, 'obj.put', [new Uint8Array([1, 2, 3])]) as string;
+      expect(new Uint8Array((await peer.request(id, 'obj.read', [oid, 1, 10]) as { part: Uint8Array }).part)).toEqual(new Uint8Array([2, 3]));
       const attempts: Array<[string, unknown]> = [
         ['no.such.method', []], ['kv.set', 'not a list'], ['kv.set', [42, new Uint8Array([1])]], ['kv.set', ['k', 'not bytes']],
         ['kv.get', ['x'.repeat(5000)]], ['obj.get', ['../../etc/passwd']], ['obj.get', ['someone/99999999999999999999']],
         ['q.popWait', ['wake', 'soon']], ['q.popWait', ['nope', 10]], ['q.push', ['never-created', new Uint8Array([1])]], ['metrics.inc', ['x', -1]],
         ['metrics.inc', ['y', 1, { le: '1' }]], ['metrics.observe', ['z', 1, null, [3, 2]]], ['log.write', ['LOUD\n', 'x']],
-        ['node.stop', []], ['__proto__', []], ['constructor', []],
+        ['node.stop', []], ['__proto__', []], ['constructor', []], ['obj.read', [oid, -2, 10]], ['obj.read', [oid, 0, -1]],
       ];
       const errors: string[] = [];
       for (const [m, a] of attempts) {
@@ -175,7 +177,7 @@ None
         'kv.get: ValueError', 'obj.get: ValueError', 'obj.get: ValueError',
         'q.popWait: TypeError', 'q.popWait: KeyError', 'q.push: KeyError', 'metrics.inc: ValueError',
         'metrics.inc: ValueError', 'metrics.observe: ValueError', 'log.write: ValueError',
-        'node.stop: PermissionError', '__proto__: ValueError', 'constructor: ValueError',
+        'node.stop: PermissionError', '__proto__: ValueError', 'constructor: ValueError', 'obj.read: ValueError', 'obj.read: ValueError',
       ]);
       // a blocking pop is woken by a push at once
       const t0 = Date.now();
