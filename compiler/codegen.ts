@@ -121,8 +121,11 @@ const NAME = /^[A-Za-z_$][\w$]*$/;
  * a regexp test would flatten, once per nesting level; an atom is short, so longer code is not
  * tested (at worst a long string literal goes to a temp, which is still correct).
  */
-const isAtom = (code: string) => code.length <= 48 && ATOM.test(code);
-const isName = (code: string) => code.length <= 48 && NAME.test(code);
+const SHORT = 48;
+const isAtom = (code: string) => code.length <= SHORT && ATOM.test(code);
+const isName = (code: string) => code.length <= SHORT && NAME.test(code);
+/** A dotted path of names (`a.b.$c`): read twice without effects. */
+const isPath = (code: string) => code.length <= SHORT && /^[\w$.]+$/.test(code);
 /** Trailing parameters that catch extra positional arguments in the 'quickjs' target. */
 const SENTINELS = ['$$1', '$$2', '$$3', '$$4'];
 
@@ -424,13 +427,13 @@ class Gen {
         return this.inlineBinop(s.op, this.operand(curNode, cur), this.operand(s.value, v), generic);
       }
       let pre = '';
-      if (v.length > 48 || !/^[\w$.]+$/.test(v)) { const t = this.temp(); pre = `${t} = ${v}, `; v = t; }
+      if (!isPath(v)) { const t = this.temp(); pre = `${t} = ${v}, `; v = t; }
       return `(${pre}${fastTest(cur)} ? ${this.h(direct)}(${cur}, ${v}) : ${this.h('iop')}(${op}, ${cur}, ${v}))`;
     };
     if (tg.kind === 'Name') {
       const cur = this.load(tg);
       let val: string;
-      if (cur.length <= 48 && /^[\w$]+$/.test(cur)) val = inplace(cur, tg, this.expr(s.value));
+      if (cur.length <= SHORT && /^[\w$]+$/.test(cur)) val = inplace(cur, tg, this.expr(s.value));
       else val = `${this.h('iop')}(${op}, ${cur}, ${this.expr(s.value)})`;
       return `${pad}${m}${this.store(tg, val, pad)};\n`;
     }
@@ -1175,7 +1178,7 @@ class Gen {
 
   /** Calls f (a JS expression) with positional JS argument expressions. */
   private callValue(f: string, args: string[]): string {
-    if (f.length <= 48 && /^[\w$.]+$/.test(f)) return `(typeof ${f} === 'function' ? ${f}(${args.join(', ')}) : ${this.h('call')}(${f}, [${args.join(', ')}]))`;
+    if (isPath(f)) return `(typeof ${f} === 'function' ? ${f}(${args.join(', ')}) : ${this.h('call')}(${f}, [${args.join(', ')}]))`;
     const t = this.temp();
     return `(${t} = ${f}, typeof ${t} === 'function' ? ${t}(${args.join(', ')}) : ${this.h('call')}(${t}, [${args.join(', ')}]))`;
   }
