@@ -317,6 +317,7 @@ export class NodeTasks {
       this.schedHas.clear();
       this.node.log.write('info', `no task for ${WORKERS_IDLE_MS / 1000} s: workers stopped`);
       // give the memory of the busy period back now rather than at the next allocation
+      this.node.store.shrinkMemory();
       releaseIdleMemory();
       return;
     }
