@@ -214,8 +214,9 @@ export const strMethods: Record<string, (this: string, ...args: any[]) => unknow
   rindex(x: unknown, start?: unknown, end?: unknown) { const k = findIn(this, x, start, end, true); if (k < 0) raiseError('ValueError', 'substring not found'); return k; },
   count(x: unknown, start?: unknown, end?: unknown) {
     const sub = strArg(x, 'substring');
-    const [b, e] = span(this, start, end);
-    const hay = start === undefined && end === undefined ? this : this.slice(b, e);
+    // the whole string needs no code-point span (a scan that flattens and copies a long one)
+    let hay: string = this;
+    if (start !== undefined || end !== undefined) { const [b, e] = span(this, start, end); hay = this.slice(b, e); }
     if (sub === '') return strLen(hay) + 1;
     let c = 0;
     for (let i = hay.indexOf(sub); i >= 0; i = hay.indexOf(sub, i + sub.length)) c++;
