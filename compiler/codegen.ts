@@ -41,7 +41,7 @@ export interface CodegenResult {
 /** Runtime helpers hoisted into locals at the top of every module (`$add` for `$rt.add`). */
 const HELPERS = ['add', 'sub', 'mul', 'truediv', 'floordiv', 'mod', 'pow', 'lshift', 'rshift', 'bitand', 'bitor', 'bitxor',
   'matmul', 'iop', 'neg', 'pos', 'invert', 'truthy', 'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'is', 'contains', 'getitem',
-  'setitem', 'delitem', 'slice', 'iter', 'toArray', 'unpack', 'rangeArg', 'tuple', 'dict', 'dictSpread', 'set', 'fmt', 'fstr',
+  'setitem', 'delitem', 'slice', 'lenVs', 'iter', 'toArray', 'unpack', 'rangeArg', 'tuple', 'dict', 'dictSpread', 'set', 'fmt', 'fstr',
   'call', 'callKw', 'callAttr', 'callAttrKw', 'kwSpread', 'fn', 'fnx', 'bindArgs', 'argError', 'getattr', 'attrLoad',
   'setattr', 'delattr', 'makeClass', 'superOf', 'raise', 'caught', 'excMatch', 'excValue', 'assertFail', 'nameError',
   'unboundLocal', 'checkBound', 'withEnter', 'withExit', 'yieldFrom', 'newNamespace', 'nsAssign', 'float', 'big', 'next',
@@ -1158,7 +1158,11 @@ class Gen {
           return `${this.h(CMP_FN[op]!.slice(1))}(${a}, ${b})`;
       }
     };
-    if (e.ops.length === 1) return one(e.ops[0]!, this.expr(e.left), this.expr(e.comparators[0]!), e.comparators[0]!, e.left);
+    if (e.ops.length === 1) {
+      const lenVs = this.lenVersus(e);
+      if (lenVs) return lenVs;
+      return one(e.ops[0]!, this.expr(e.left), this.expr(e.comparators[0]!), e.comparators[0]!, e.left);
+    }
     const parts: string[] = [];
     let left = this.expr(e.left);
     let leftNode: A.Expr | null = e.left;
@@ -1174,6 +1178,19 @@ class Gen {
       leftNode = null;
     });
     return `(${parts.join(' && ')})`;
+  }
+
+  /**
+   * `len(x) < k` (any comparison, k an int literal): $lenVs decides a string's side of k from its
+   * UTF-16 length when it can (a rope built by += is not scanned for surrogates on every test).
+   */
+  private lenVersus(e: A.Compare): string | null {
+    const op = e.ops[0]!, l = e.left, k = e.comparators[0]!;
+    if (!(op in CMP_FN) || l.kind !== 'Call' || l.func.kind !== 'Name' || l.func.id !== 'len' || l.args.length !== 1 ||
+        l.keywords.length > 0 || l.args[0]!.kind === 'Starred' || this.binding(l.func).kind !== 'builtin') return null;
+    if (k.kind !== 'IntLit' || typeof k.value !== 'number' || !Number.isSafeInteger(k.value)) return null;
+    const jsOp = op === '==' ? '===' : op === '!=' ? '!==' : op;
+    return `(${this.mark(l)}${this.h('lenVs')}(${this.expr(l.args[0]!)}, ${k.value}) ${jsOp} ${k.value})`;
   }
 
   /** Calls f (a JS expression) with positional JS argument expressions. */

@@ -299,7 +299,7 @@ export const rt = {
   lshift: ops.lshift, rshift: ops.rshift, bitand: ops.bitand, bitor: ops.bitor, bitxor: ops.bitxor, matmul: ops.matmul,
   iop: ops.iop, neg: ops.neg, pos: ops.pos, invert: ops.invert, not: ops.not, truthy: boolOf,
   eq: ops.eq, ne: ops.ne, lt: ops.lt, le: ops.le, gt: ops.gt, ge: ops.ge, is: ops.is, contains: ops.contains,
-  getitem: ops.getitem, setitem: ops.setitem, delitem: ops.delitem, slice: ops.slice, len: ops.len,
+  getitem: ops.getitem, setitem: ops.setitem, delitem: ops.delitem, slice: ops.slice, len: ops.len, lenVs: ops.lenVs,
   iter: ops.iter, toArray: ops.toArray, unpack: ops.unpack, rangeArg: ops.rangeArg, next: builtins.next,
   // values
   float: numbers.mkfloat, PyFloat: numbers.PyFloat, PyComplex: numbers.PyComplex, big: numbers.mkint,

@@ -5,7 +5,7 @@ import { raiseError } from './exceptions.js';
 import { PyFloat, PyComplex, mkfloat, mkint, toBig, intToFloat, floatRepr, MAX_SAFE } from './numbers.js';
 import { typeOf, invoke, getObjectProto, types } from './objects.js';
 import { PyTuple, PyDict, PySet, PyFrozenSet, PyBytes, bytesLike, PyRange, PySlice, tuple, sliceIndices, idx, objectId, keyOf } from './containers.js';
-import { strLen, strIndex, strSlice, strCompare } from './strings.js';
+import { strLen, strLenVersus, strIndex, strSlice, strCompare } from './strings.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -878,6 +878,11 @@ function floatHash(x: number): number {
 
 // ---------------------------------------------------------------------------------------------
 // Items, length, iteration
+
+/** `len(x) OP k` for the compiler: a number on the same side of k as len(x) (see strLenVersus). */
+export function lenVs(x: any, k: number): number {
+  return typeof x === 'string' ? strLenVersus(x, k) : len(x);
+}
 
 export function len(x: any): number {
   if (typeof x === 'string') return strLen(x);

@@ -6,6 +6,14 @@ import { getFormatHost, strFormat } from './format.js';
 const SURR = /[\uD800-\uDFFF]/;
 const JOIN_CHUNK = 4096;
 export function strLen(s: string): number { return SURR.test(s) ? Array.from(s).length : s.length; }
+/**
+ * A number on the same side of k as len(s) (for `len(s) OP k` only): a string of UTF-16 length L
+ * has between ceil(L/2) and L code points, so only a length near k needs the surrogate scan.
+ */
+export function strLenVersus(s: string, k: number): number {
+  const n = s.length;
+  return n < k || n + 1 >> 1 > k ? n : strLen(s);
+}
 export function strIndex(s: string, i: number): string {
   if (!SURR.test(s)) { const j = i < 0 ? i + s.length : i; if (j < 0 || j >= s.length) raiseError('IndexError', 'string index out of range'); return s[j]!; }
   const a = Array.from(s); const j = i < 0 ? i + a.length : i;
