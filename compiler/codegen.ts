@@ -45,7 +45,7 @@ const HELPERS = ['add', 'sub', 'mul', 'truediv', 'floordiv', 'mod', 'pow', 'lshi
   'call', 'callKw', 'callAttr', 'callAttrKw', 'kwSpread', 'fn', 'fnx', 'bindArgs', 'argError', 'getattr', 'attrLoad',
   'setattr', 'delattr', 'makeClass', 'superOf', 'raise', 'caught', 'excMatch', 'excValue', 'assertFail', 'nameError',
   'unboundLocal', 'checkBound', 'withEnter', 'withExit', 'yieldFrom', 'newNamespace', 'nsAssign', 'float', 'big', 'next',
-  'isInt', 'isArray', 'argsGiven'];
+  'isInt', 'isArray', 'argsGiven', 'initResult'];
 
 const BINOP_FN: Record<A.BinOperator, string> = {
   '+': '$add', '-': '$sub', '*': '$mul', '/': '$truediv', '//': '$floordiv', '%': '$mod', '**': '$pow',
@@ -1183,6 +1183,27 @@ class Gen {
     return `(${t} = ${f}, typeof ${t} === 'function' ? ${t}(${args.join(', ')}) : ${this.h('call')}(${t}, [${args.join(', ')}]))`;
   }
 
+  /**
+   * `C(args)` for a name bound only by `class` ('quickjs'): where the class takes the common
+   * construction path (see makeClass: a compiled __init__, no __new__, no attribute hooks), the
+   * instance is allocated and __init__'s raw function called in place, without the class
+   * function's rest array, apply and this-adapter (about a third of a small construction's cost
+   * in QuickJS); any other class, a decorator's result, or the name before its class statement
+   * has run, is called as before. The arguments are evaluated once, before either branch.
+   */
+  private newInstance(f: string, args: string[]): string {
+    let pre = '';
+    const as = args.map(a => {
+      if (/^(?:[A-Za-z_$][\w$]*|-?\d+(?:\.\d+)?)$/.test(a)) return a;
+      const t = this.temp();
+      pre += `${t} = ${a}, `;
+      return t;
+    });
+    const init = this.temp(), o = this.temp(), r = this.temp();
+    const rest = as.map(a => ', ' + a).join('');
+    return `(${pre}${f} !== undefined && (${init} = ${f}.rawInit) != null ? (${o} = new ${f}.Inst(), (${r} = ${init}(${o}${rest})) == null ? ${o} : ${this.h('initResult')}(${r})) : ${f}(${as.join(', ')}))`;
+  }
+
   private call(e: A.Call): string {
     const m = this.mark(e);
     const hasStar = e.args.some(a => a.kind === 'Starred');
@@ -1228,6 +1249,7 @@ class Gen {
       const b = this.binding(e.func);
       if (b.kind === 'builtin' && !/^__/.test(e.func.id)) return `${m}${f}(${args.join(', ')})`;
       if ((b.kind === 'global' || b.kind === 'free' || b.kind === 'local') && b.sym.stable && !b.sym.bindings.has('import') && !b.sym.bindings.has('param') && f === b.sym.jsName) {
+        if (this.sentinelArgs && b.sym.bindings.size === 1 && b.sym.bindings.has('class')) return m + this.newInstance(f, args);
         return `${m}${f}(${args.join(', ')})`;
       }
     }
