@@ -73,6 +73,14 @@ describe('xlang run --sandbox', () => {
     expect(r.out).toBe("1 2 4 5 Q\nTypeError\nTypeError\nTypeError\nTypeError\n4 8 ('made', (1, 2)) N\nE:x\n3 [1, 2]\n5 [1, 2, 3]\n9\n");
   });
 
+  it('calls top-level defs through their unchecked twins as python3 calls them: arity errors, generators, closures, recursion, reassignment from another module', async () => {
+    // the 'quickjs' target calls f's twin (no arity checks) where a call passes every argument (codegen findTwins)
+    file(join('api', 'twinhelper.x'), "def twice(x):\n    return x * 2\n\ndef use(v):\n    return twice(v) + 1\n");
+    const r = await sandboxed('twinmain.x', "import twinhelper as helper\n\ndef fib(n):\n    if n < 2:\n        return n\n    return fib(n - 1) + fib(n - 2)\n\ndef gen(k):\n    for i in range(k):\n        yield i * i\n\ndef adder(a, b):\n    def inner(c):\n        return a + b + c\n    return inner\n\ndef boom(d):\n    return 10 // d\n\ndef deep(n):\n    return deep(n + 1)\n\ndef callme():\n    return fib(10), list(gen(4)), adder(1, 2)(3), sum(gen(5))\n\nprint(callme())\nprint(fib(20), fib(2.5), fib(True))\nfor bad in [\"fib()\", \"fib(1, 2)\", \"boom(0)\"]:\n    try:\n        print(eval(bad) if False else (fib() if bad == \"fib()\" else fib(1, 2) if bad == \"fib(1, 2)\" else boom(0)))\n    except TypeError as e:\n        print(\"TypeError\", e)\n    except ZeroDivisionError as e:\n        print(\"ZeroDivisionError\", e)\ntry:\n    deep(0)\nexcept RecursionError:\n    print(\"RecursionError\")\nprint(helper.use(5))\nhelper.twice = lambda x: x * 100\nprint(helper.use(5))\nclass Tw:\n    def __call__(self, x):\n        return -x\nhelper.twice = Tw()\nprint(helper.use(5))\nprint(fib.__name__, fib.__qualname__)\n", { stackLimitKB: 1024 });
+    expect(r).toMatchObject({ exitCode: 0, err: '' });
+    expect(r.out).toBe("(55, [0, 1, 4, 9], 6, 30)\n6765 2.0 True\nTypeError fib() missing 1 required positional argument: 'n'\nTypeError fib() takes 1 positional argument but 2 were given\nZeroDivisionError integer division or modulo by zero\nRecursionError\n11\n501\n-4\nfib fib\n");
+  });
+
   it('passes sys.argv, reads stdin and uses exit codes as xlang run does', async () => {
     file('args.x', 'import sys\nprint(sys.argv)\nname = input("name? ")\nprint("hi", name)\nsys.exit(3)\n');
     expect(await xlang(['run', '--sandbox', 'args.x', 'a', 'b c'], 'ann\n')).toEqual({ code: 3, stdout: "['args.x', 'a', 'b c']\nname? hi ann\n", stderr: '' });
