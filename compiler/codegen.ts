@@ -45,7 +45,7 @@ const HELPERS = ['add', 'sub', 'mul', 'truediv', 'floordiv', 'mod', 'pow', 'lshi
   'call', 'callKw', 'callAttr', 'callAttrKw', 'kwSpread', 'fn', 'fnx', 'bindArgs', 'argError', 'getattr', 'attrLoad',
   'setattr', 'delattr', 'makeClass', 'superOf', 'raise', 'caught', 'excMatch', 'excValue', 'assertFail', 'nameError',
   'unboundLocal', 'checkBound', 'withEnter', 'withExit', 'yieldFrom', 'newNamespace', 'nsAssign', 'float', 'big', 'next',
-  'isInt', 'isArray', 'argsGiven'];
+  'isInt', 'isArray', 'argsGiven', 'initResult'];
 
 const BINOP_FN: Record<A.BinOperator, string> = {
   '+': '$add', '-': '$sub', '*': '$mul', '/': '$truediv', '//': '$floordiv', '%': '$mod', '**': '$pow',
@@ -197,6 +197,15 @@ class Gen {
 
   /** Catch extra positional arguments with sentinel parameters instead of `arguments` ('quickjs'). */
   private readonly sentinelArgs: boolean;
+  /**
+   * ('quickjs') Top-level defs that direct calls with every argument reach through an unchecked
+   * twin (the same body without the arity checks and sentinel parameters): by def node, and by
+   * module symbol with the twin's variable and the arity it takes.
+   */
+  private twinOf = new Map<A.Node, string>();
+  private twinBySym = new Map<Sym, { name: string; arity: number }>();
+  /** The twin function text functionExpr made for the def funcDef is emitting. */
+  private twinText: string | null = null;
 
   /** Flatten f-string results (V8 builds concatenations as ropes; QuickJS does not). */
   private readonly flattenFstr: boolean;
@@ -249,6 +258,7 @@ class Gen {
     // statement, so a task can recreate a function from captured values (DESIGN: artifacts).
     let body = '';
     const factories: string[] = [];
+    if (this.sentinelArgs && !this.repl) this.findTwins(mod, scope);
     for (const st of mod.body) {
       if (this.repl && st.kind === 'ExprStmt') {
         // the interactive prompt shows the value of an expression statement
@@ -268,10 +278,14 @@ class Gen {
     const globals = [...scope.symbols.values()];
     let head = "'use strict';\n";
     head += `const {${HELPERS.filter(x => this.usedHelpers.has(x)).map(x => `${x}: $${x}`).join(', ')}} = $rt;\n`;
-    if (globals.length && !this.repl) head += `${this.varKw} ${globals.map(s => s.jsName).join(', ')};\n`;
+    if (globals.length && !this.repl) head += `${this.varKw} ${[...globals.map(s => s.jsName), ...[...this.twinBySym.values()].map(t => t.name)].join(', ')};\n`;
     if (globals.length && !this.repl) {
-      // module attributes read and write the module's variables
-      head += `Object.defineProperties($m, {${globals.map(s => `$${s.name}: {get() { return ${s.jsName}; }, set($v) { ${s.jsName} = $v; }, enumerable: true, configurable: true}`).join(', ')}});\n`;
+      // module attributes read and write the module's variables (and a def's twin follows its name)
+      const twinSet = (s: Sym) => {
+        const t = this.twinBySym.get(s);
+        return t ? ` ${t.name} = typeof $v === 'function' ? $v : (...$a) => $rt.call($v, $a);` : '';
+      };
+      head += `Object.defineProperties($m, {${globals.map(s => `$${s.name}: {get() { return ${s.jsName}; }, set($v) { ${s.jsName} = $v;${twinSet(s)} }, enumerable: true, configurable: true}`).join(', ')}});\n`;
     }
     if (scope.hasStarImport) head += `const $star = Object.create(null);\n`;
     if (this.fc.maxTemps) head += `${this.varKw} ${Array.from({ length: this.fc.maxTemps }, (_, i) => `$t${i}`).join(', ')};\n`;
@@ -279,6 +293,26 @@ class Gen {
     const table = `if ($inst) return [${this.definitions.map(d => `$def${d.id}`).join(', ')}];\n`;
     const text = `function $module($rt, $b, $m, $imp, $inst) {\n${head}${this.consts.join('\n')}${this.consts.length ? '\n' : ''}${factories.join('')}${table}${body}}`;
     return this.finish(text, globals.filter(s => !s.name.startsWith('_')).map(s => s.name));
+  }
+
+  /**
+   * ('quickjs') The top-level defs that get an unchecked twin: bound by that one def and nothing
+   * else, undecorated, with plain positional parameters and no defaults. A call `f(a, b)` with as
+   * many arguments as f takes cannot fail f's arity checks, so it calls the twin; in QuickJS the
+   * sentinel parameters and checks cost about a fifth of a small recursive function's time (fib).
+   * Assigning the module attribute from outside (m.f = g) sets the twin too.
+   */
+  private findTwins(mod: A.Module, scope: Scope): void {
+    for (const st of mod.body) {
+      if (st.kind !== 'FunctionDef' || st.decorators.length) continue;
+      const sym = scope.symbols.get(st.name);
+      const p = st.params;
+      if (!sym || !sym.stable || sym.bindings.size !== 1 || !sym.bindings.has('def') || sym.defs.length !== 1) continue;
+      if (p.vararg || p.kwarg || p.kwonly.length || p.args.some(a => a.default)) continue;
+      const name = `$u_${sym.jsName}`;
+      this.twinOf.set(st, name);
+      this.twinBySym.set(sym, { name, arity: p.args.length });
+    }
   }
 
   private finish(text: string, exports: string[]): CodegenResult {
@@ -692,7 +726,14 @@ class Gen {
       else { implicitThis = true; selfName = '$this'; }
     }
     const qual = this.qualName(s.name);
+    this.twinText = null;
     const fnExpr = this.functionExpr(s, scope, s.params, s.body, null, qual, s.name, implicitThis ? '$this' : null, selfName, s.line, s.endLine);
+    const twin = this.twinOf.get(s);
+    if (twin !== undefined && this.twinText !== null) {
+      const text = this.twinText;
+      this.twinText = null;
+      return `${pad}${m}${this.storeName(s.name, s.nameRange, fnExpr)};\n${pad}${twin} = ${text};\n`;
+    }
     let value = fnExpr;
     for (let i = s.decorators.length - 1; i >= 0; i--) {
       const d = s.decorators[i]!;
@@ -730,6 +771,7 @@ class Gen {
     this.fc.firstParam = implicitFirst ?? (params.args.length ? pnames[0] : undefined);
     for (const p of all) this.fc.assigned.add(scope.symbols.get(p.name)!);
     let prologue = '';
+    let checksEnd = -1;
     let sig: string;
     // defaults are evaluated once, when the def runs, in the enclosing scope
     const saveFc = this.fc;
@@ -758,6 +800,7 @@ class Gen {
         if (i >= firstDefault) prologue += `  if (${jn} === undefined) ${jn} = ${jsName}.defaults[${i - firstDefault}];\n`;
         else prologue += `  if (${jn} === undefined) ${this.h('argError')}(${JSON.stringify(pyName)}, 'missing', ${JSON.stringify(p.name)});\n`;
       });
+      checksEnd = prologue.length;
     } else {
       sig = [...firstParam, '...$a'].join(', ');
       prologue += `  let [${pnames.join(', ')}] = ${this.h('bindArgs')}(${jsName}, $a);\n`;
@@ -787,6 +830,9 @@ class Gen {
     const decl = locals.length ? `  ${this.varKw} ${locals.join(', ')};\n` : '';
     const star = scope.isGenerator ? '*' : '';
     const fnText = `function${star} ${jsName}(${complex ? sig : sig}) {\n${complex ? decl + prologue : prologue + decl}${code}${Array.isArray(body) ? '  return null;\n' : ''}}`;
+    if (this.twinOf.has(node) && !complex && checksEnd >= 0 && defaults.length === 0) {
+      this.twinText = `function${star} ${jsName}u(${pnames.join(', ')}) {\n${prologue.slice(checksEnd)}${decl}${code}${Array.isArray(body) ? '  return null;\n' : ''}}`;
+    }
     this.fnStack.pop();
     this.fc = parent;
     const doc = Array.isArray(body) && body[0]?.kind === 'ExprStmt' && body[0].value.kind === 'Str' ? JSON.stringify(body[0].value.value) : 'null';
@@ -1200,6 +1246,27 @@ class Gen {
     return `(${t} = ${f}, typeof ${t} === 'function' ? ${t}(${args.join(', ')}) : ${this.h('call')}(${t}, [${args.join(', ')}]))`;
   }
 
+  /**
+   * `C(args)` for a name bound only by `class` ('quickjs'): where the class takes the common
+   * construction path (see makeClass: a compiled __init__, no __new__, no attribute hooks), the
+   * instance is allocated and __init__'s raw function called in place, without the class
+   * function's rest array, apply and this-adapter (about a third of a small construction's cost
+   * in QuickJS); any other class, a decorator's result, or the name before its class statement
+   * has run, is called as before. The arguments are evaluated once, before either branch.
+   */
+  private newInstance(f: string, args: string[]): string {
+    let pre = '';
+    const as = args.map(a => {
+      if (/^(?:[A-Za-z_$][\w$]*|-?\d+(?:\.\d+)?)$/.test(a)) return a;
+      const t = this.temp();
+      pre += `${t} = ${a}, `;
+      return t;
+    });
+    const init = this.temp(), o = this.temp(), r = this.temp();
+    const rest = as.map(a => ', ' + a).join('');
+    return `(${pre}${f} !== undefined && (${init} = ${f}.rawInit) != null ? (${o} = new ${f}.Inst(), (${r} = ${init}(${o}${rest})) == null ? ${o} : ${this.h('initResult')}(${r})) : ${f}(${as.join(', ')}))`;
+  }
+
   private call(e: A.Call): string {
     const m = this.mark(e);
     const hasStar = e.args.some(a => a.kind === 'Starred');
@@ -1245,6 +1312,9 @@ class Gen {
       const b = this.binding(e.func);
       if (b.kind === 'builtin' && !/^__/.test(e.func.id)) return `${m}${f}(${args.join(', ')})`;
       if ((b.kind === 'global' || b.kind === 'free' || b.kind === 'local') && b.sym.stable && !b.sym.bindings.has('import') && !b.sym.bindings.has('param') && f === b.sym.jsName) {
+        if (this.sentinelArgs && b.sym.bindings.size === 1 && b.sym.bindings.has('class')) return m + this.newInstance(f, args);
+        const twin = this.twinBySym.get(b.sym);
+        if (twin !== undefined && twin.arity === args.length) return `${m}${twin.name}(${args.join(', ')})`;
         return `${m}${f}(${args.join(', ')})`;
       }
     }

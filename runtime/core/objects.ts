@@ -180,6 +180,8 @@ export function makeClass(name: string, bases: PyClass[], ns: any, opts: { modul
     const p = F.prototype, init = p.$__init__;
     fastInit = p.$__new__ === objectProto.$__new__ && !F.nativeNew && !F.hooks && typeof init === 'function' &&
       init.raw !== undefined && init.params !== undefined ? init : null;
+    // what code compiled for QuickJS calls in place of F(...) (a new Inst, then __init__'s raw function)
+    (F as any).rawInit = fastInit !== null ? fastInit.raw : null;
   };
   Object.defineProperty(F, 'name', { value: name });
   F.isClass = true;
