@@ -1252,12 +1252,16 @@ class Gen {
    * instance is allocated and __init__'s raw function called in place, without the class
    * function's rest array, apply and this-adapter (about a third of a small construction's cost
    * in QuickJS); any other class, a decorator's result, or the name before its class statement
-   * has run, is called as before. The arguments are evaluated once, before either branch.
+   * has run, is called as before. The arguments are evaluated once, in order, before either
+   * branch: names stay in place only when no argument is a call or other expression that could
+   * rebind them (C(x, g()) where g sets the global x passes x's old value).
    */
   private newInstance(f: string, args: string[]): string {
     let pre = '';
+    const isName = (a: string) => /^[A-Za-z_$][\w$]*$/.test(a), isNumber = (a: string) => /^-?\d+(?:\.\d+)?$/.test(a);
+    const inPlace = args.every(a => isName(a) || isNumber(a));
     const as = args.map(a => {
-      if (/^(?:[A-Za-z_$][\w$]*|-?\d+(?:\.\d+)?)$/.test(a)) return a;
+      if (isNumber(a) || (inPlace && isName(a))) return a;
       const t = this.temp();
       pre += `${t} = ${a}, `;
       return t;

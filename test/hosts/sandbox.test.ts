@@ -73,6 +73,13 @@ describe('xlang run --sandbox', () => {
     expect(r.out).toBe("1 2 4 5 Q\nTypeError\nTypeError\nTypeError\nTypeError\n4 8 ('made', (1, 2)) N\nE:x\n3 [1, 2]\n5 [1, 2, 3]\n9\n");
   });
 
+  it('evaluates constructor arguments in order when a later one rebinds an earlier name (the in-place construction)', async () => {
+    // python3: x is read before g() runs, so T(x, g()) sees x's old value
+    const r = await sandboxed('ctororder.x', "x = 1\ndef g():\n    global x\n    x = 2\n    return 0\nclass T:\n    def __init__(self, a, b):\n        self.v = (a, b)\nprint(T(x, g()).v, T(x, x).v)\n");
+    expect(r).toMatchObject({ exitCode: 0, err: '' });
+    expect(r.out).toBe('(1, 0) (2, 2)\n');
+  });
+
   it('calls top-level defs through their unchecked twins as python3 calls them: arity errors, generators, closures, recursion, reassignment from another module', async () => {
     // the 'quickjs' target calls f's twin (no arity checks) where a call passes every argument (codegen findTwins)
     file(join('api', 'twinhelper.x'), "def twice(x):\n    return x * 2\n\ndef use(v):\n    return twice(v) + 1\n");
