@@ -311,7 +311,7 @@ export const rt = {
   fn, fnx, bindArgs, argError, argsGiven, KwArgs: objects.KwArgs,
   // what code compiled for QuickJS tests inline (hoisted: a global lookup per use costs there)
   isInt: Number.isInteger, isArray: Array.isArray,
-  initResult: (r: unknown) => exceptions.raiseError('TypeError', `__init__() should return None, not '${objects.typeOf(r).pyName}'`),
+  initResult: objects.initResultError,
   getattr: objects.getattr, attrLoad, setattr: setattrFast, delattr: objects.delattr, methodOrValue: objects.methodOrValue,
   makeClass: objects.makeClass, superOf: builtins.superOf, EventDecl: objects.EventDecl,
   // exceptions

@@ -158,6 +158,11 @@ export function c3(cls: PyClass, bases: PyClass[]): PyClass[] {
 }
 
 /** A new class object. `ns` holds the class body's names as `$name` properties, in order. */
+/** __init__ returned r, not None (also what code compiled for QuickJS calls; codegen newInstance). */
+export function initResultError(r: unknown): never {
+  raiseError('TypeError', `__init__() should return None, not '${typeOf(r).pyName}'`);
+}
+
 export function makeClass(name: string, bases: PyClass[], ns: any, opts: { module?: string; qualname?: string; metaclass?: PyClass } = {}): PyClass {
   const object = typeRegistry.object!;
   if (bases.length === 0) bases = [object];
@@ -171,7 +176,7 @@ export function makeClass(name: string, bases: PyClass[], ns: any, opts: { modul
     if (fastInit !== null && (n === 0 || !(args[n - 1] instanceof KwArgs))) {
       const o = new (F as any).Inst();
       const r = fastInit.apply(o, args);
-      if (r !== null && r !== undefined) raiseError('TypeError', `__init__() should return None, not '${typeOf(r).pyName}'`);
+      if (r !== null && r !== undefined) initResultError(r);
       return o;
     }
     return construct(F as unknown as PyClass, args);
@@ -358,7 +363,7 @@ export function construct(F: PyClass, args: unknown[]): any {
     const r = init.raw !== undefined && !(n > 0 && args[n - 1] instanceof KwArgs) && init.params !== undefined
       ? init.apply(obj, args)
       : init.raw ? invoke(init.raw, undefined, [obj, ...args]) : invoke(init, obj, args);
-    if (r !== null && r !== undefined) raiseError('TypeError', `__init__() should return None, not '${typeOf(r).pyName}'`);
+    if (r !== null && r !== undefined) initResultError(r);
   } else if (args.length > 0 && newAdapter === objectProto.$__new__ && !F.nativeNew) {
     const { pos, kw } = splitKw(args);
     if (pos.length > 0 || (kw && kw.names.length > 0)) raiseError('TypeError', `${F.pyName}() takes no arguments`);
