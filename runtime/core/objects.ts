@@ -157,12 +157,12 @@ export function c3(cls: PyClass, bases: PyClass[]): PyClass[] {
   }
 }
 
-/** A new class object. `ns` holds the class body's names as `$name` properties, in order. */
 /** __init__ returned r, not None (also what code compiled for QuickJS calls; codegen newInstance). */
 export function initResultError(r: unknown): never {
   raiseError('TypeError', `__init__() should return None, not '${typeOf(r).pyName}'`);
 }
 
+/** A new class object. `ns` holds the class body's names as `$name` properties, in order. */
 export function makeClass(name: string, bases: PyClass[], ns: any, opts: { module?: string; qualname?: string; metaclass?: PyClass } = {}): PyClass {
   const object = typeRegistry.object!;
   if (bases.length === 0) bases = [object];
