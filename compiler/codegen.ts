@@ -30,8 +30,8 @@ export interface DefinitionInfo {
 export interface CodegenResult {
   /** The module function's source: `function $module($rt, $b, $m, $imp) {...}` */
   body: string;
-  /** Generated positions (0-based line, column) mapped to source (1-based line, 0-based column). */
-  mappings: { gl: number; gc: number; ol: number; oc: number }[];
+  /** The source map's v3 `mappings` for body (its first line is the map's line 0). */
+  mappings: string;
   functions: FunctionInfo[];
   definitions: DefinitionInfo[];
   imports: string[];
@@ -175,6 +175,53 @@ function operandUses(body: A.Stmt[] | A.Expr, names: Set<string>): Map<string, {
   return out;
 }
 
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+const B64_CODES = Uint8Array.from(B64, c => c.charCodeAt(0));
+
+/**
+ * The v3 `mappings` string, written as the final pass finds each marker: one source, no names,
+ * mappings in generated order. Bytes go to a growing buffer, not into a string or an object per
+ * mapping (a 50,000-line file has several hundred thousand).
+ */
+class MappingsWriter {
+  private buf = new Uint8Array(1 << 16);
+  private n = 0;
+  private line = 0;
+  private col = 0;
+  private ol = 0;
+  private oc = 0;
+  private first = true;
+
+  /** Generated line and column (0-based) from source line (1-based) and column (0-based). */
+  add(gl: number, gc: number, sl: number, sc: number): void {
+    if (this.buf.length - this.n < 64 + gl - this.line) this.grow(64 + gl - this.line);
+    if (gl > this.line) { this.buf.fill(59 /* ; */, this.n, this.n + gl - this.line); this.n += gl - this.line; this.line = gl; this.col = 0; this.first = true; }
+    if (!this.first) this.buf[this.n++] = 44; // ,
+    this.first = false;
+    this.vlq(gc - this.col);
+    this.buf[this.n++] = 65; // A: source 0, always
+    this.vlq(sl - 1 - this.ol);
+    this.vlq(sc - this.oc);
+    this.col = gc; this.ol = sl - 1; this.oc = sc;
+  }
+
+  done(): string {
+    // plain ASCII: latin1 decodes it byte for byte
+    return new TextDecoder('latin1').decode(this.buf.subarray(0, this.n));
+  }
+
+  private vlq(v: number): void {
+    let x = v < 0 ? (-v << 1) | 1 : v << 1;
+    do { let d = x & 31; x >>>= 5; if (x > 0) d |= 32; this.buf[this.n++] = B64_CODES[d]!; } while (x > 0);
+  }
+
+  private grow(need: number): void {
+    const b = new Uint8Array(Math.max(this.buf.length * 2, this.n + need));
+    b.set(this.buf.subarray(0, this.n));
+    this.buf = b;
+  }
+}
+
 class Gen {
   private positions: number[] = []; // pairs of (line, col)
   private consts: string[] = [];
@@ -316,13 +363,14 @@ class Gen {
   }
 
   private finish(text: string, exports: string[]): CodegenResult {
-    const mappings: CodegenResult['mappings'] = [];
     const chunks: string[] = [];
+    const map = new MappingsWriter();
     let outLen = 0;
     let line = 0, lineStart = 0, pos = 0;
     // the next newline at or after pos (markers hold none): searched once per line, not once per
     // marker, which on the long lines of inlined operators was quadratic
     let nl = text.indexOf('\n', 0);
+    const positions = this.positions;
     for (;;) {
       const i = text.indexOf(M0, pos);
       const end = i < 0 ? text.length : i;
@@ -331,12 +379,13 @@ class Gen {
       chunks.push(text.slice(pos, end));
       outLen += end - pos;
       if (i < 0) break;
-      const j = text.indexOf(M1, i);
-      const id = +text.slice(i + 1, j);
-      mappings.push({ gl: line, gc: outLen - lineStart, ol: this.positions[id * 2]!, oc: this.positions[id * 2 + 1]! });
+      // the marker's id, in decimal, up to M1
+      let id = 0, j = i + 1;
+      for (let c = text.charCodeAt(j); c !== 2; c = text.charCodeAt(++j)) id = id * 10 + c - 48;
+      map.add(line, outLen - lineStart, positions[id * 2]!, positions[id * 2 + 1]!);
       pos = j + 1;
     }
-    return { body: chunks.join(''), mappings, functions: this.functions, definitions: this.definitions, imports: [...this.imports], exports };
+    return { body: chunks.join(''), mappings: map.done(), functions: this.functions, definitions: this.definitions, imports: [...this.imports], exports };
   }
 
   private newCtx(scope: Scope, self: string | null, classCell: string | null, info: FunctionInfo | null): FnCtx {

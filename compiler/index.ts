@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { parse } from './parser.js';
 import { analyze } from './scope.js';
-import { generate, type CodegenResult, type FunctionInfo, type DefinitionInfo, type Target } from './codegen.js';
+import { generate, type FunctionInfo, type DefinitionInfo, type Target } from './codegen.js';
 import type { Diagnostic } from './diagnostics.js';
 import type { Module } from './ast.js';
 
@@ -73,7 +73,7 @@ export function compile(source: string, path = '<string>', opts: CompileOptions 
   manifest.functions = gen.functions;
   manifest.definitions = gen.definitions;
   const header = `// Compiled by xlang ${COMPILER_VERSION} from ${path.replace(/\n/g, ' ')}. Do not edit.\n`;
-  const map = JSON.stringify({ version: 3, file: path.replace(/\.x$/, '') + '.js', names: [], sources: [path], sourcesContent: [source], mappings: encodeMappings(gen.mappings), ignoreList: [] });
+  const map = JSON.stringify({ version: 3, file: path.replace(/\.x$/, '') + '.js', names: [], sources: [path], sourcesContent: [source], mappings: gen.mappings && ';' + gen.mappings /* the header comment is line 0 */, ignoreList: [] });
   return {
     js: `${header}export default ${gen.body}\n`,
     script: `${header}(${gen.body})`,
@@ -82,31 +82,6 @@ export function compile(source: string, path = '<string>', opts: CompileOptions 
     manifest,
     ast,
   };
-}
-
-const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-function vlq(n: number): string {
-  let v = n < 0 ? (-n << 1) | 1 : n << 1, out = '';
-  do { let d = v & 31; v >>>= 5; if (v > 0) d |= 32; out += B64[d]; } while (v > 0);
-  return out;
-}
-
-/**
- * The v3 `mappings` string, encoded directly: the same text gen-mapping produced (one source,
- * no names, mappings already in generated order), without an object and an array per mapping
- * (the map of a 50,000-line file has several hundred thousand). The header comment is line 1.
- */
-function encodeMappings(ms: CodegenResult['mappings']): string {
-  let out = ';', line = 1, col = 0, ol = 0, oc = 0, first = true;
-  for (const m of ms) {
-    const gl = m.gl + 1;
-    if (gl > line) { out += ';'.repeat(gl - line); line = gl; col = 0; first = true; }
-    if (!first) out += ',';
-    first = false;
-    out += vlq(m.gc - col) + 'A' + vlq(m.ol - 1 - ol) + vlq(m.oc - oc);
-    col = m.gc; ol = m.ol - 1; oc = m.oc;
-  }
-  return ms.length ? out : '';
 }
 
 export { parse } from './parser.js';
