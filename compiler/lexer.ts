@@ -8,7 +8,12 @@ import { diag, type LineMap, type Diagnostic } from './diagnostics.js';
 
 export type TT = 'name' | 'int' | 'float' | 'imag' | 'str' | 'op' | 'newline' | 'indent' | 'dedent' | 'eof';
 export interface StrPart { kind: 'plain' | 'f' | 'b'; raw: boolean; body: string; bodyStart: number }
-export interface Tok { t: TT; v: string; s: number; e: number; val?: unknown; str?: StrPart[] }
+export interface Tok { t: TT; v: string; s: number; e: number; val: unknown; str: StrPart[] | undefined }
+
+/** A token; every one has the same fields, so the parser's reads of them stay monomorphic. */
+export function tok(t: TT, v: string, s: number, e: number, val: unknown = undefined, str: StrPart[] | undefined = undefined): Tok {
+  return { t, v, s, e, val, str };
+}
 
 export const OPS = ['**=', '//=', '>>=', '<<=', '...', '!=', '==', '<=', '>=', '->', ':=', '+=', '-=', '*=', '/=', '%=', '&=', '|=', '^=', '@=',
   '**', '//', '<<', '>>', '<|', '|>', '+', '-', '*', '/', '%', '@', '&', '|', '^', '~', '<', '>', '(', ')', '[', ']', '{', '}', ',', ':', '.', ';', '='];
@@ -57,6 +62,14 @@ function numberValue(text: string): { t: TT; val: unknown } {
   return { t: 'int', val: b <= 9007199254740991n ? Number(b) : b };
 }
 
+/** Digits only, no leading zero and at most 15 of them: a safe integer whose value is +text (most literals). */
+function isSmallDecimal(text: string): boolean {
+  const n = text.length;
+  if (n > 15 || (text.charCodeAt(0) === 48 && n > 1)) return false;
+  for (let i = 0; i < n; i++) { const c = text.charCodeAt(i); if (c < 48 || c > 57) return false; }
+  return true;
+}
+
 /** Tokens for the parser, with layout tokens; problems go to `diags`. Never throws. */
 export function tokenize(src: string, diags: Diagnostic[], lines: LineMap): Tok[] {
   const lexed = lexer.tokenize(src);
@@ -87,7 +100,7 @@ export function tokenize(src: string, diags: Diagnostic[], lines: LineMap): Tok[
     if (type === Newline) {
       if (significant()) {
         const last = toks[toks.length - 1];
-        if (last && last.t !== 'newline' && last.t !== 'indent' && last.t !== 'dedent' && !(last.t === 'op' && last.v === '{' && inBody())) toks.push({ t: 'newline', v: '', s, e });
+        if (last && last.t !== 'newline' && last.t !== 'indent' && last.t !== 'dedent' && !(last.t === 'op' && last.v === '{' && inBody())) toks.push(tok('newline', '', s, e));
       }
       atLineStart = true;
       lineStart = e;
@@ -109,9 +122,9 @@ export function tokenize(src: string, diags: Diagnostic[], lines: LineMap): Tok[
         const stack = b ? b.indents! : indents;
         if (b && b.base === undefined) { b.base = lineIndent; stack.length = 0; stack.push(lineIndent); }
         const top = stack[stack.length - 1]!;
-        if (lineIndent > top) { stack.push(lineIndent); toks.push({ t: 'indent', v: '', s, e: s }); }
+        if (lineIndent > top) { stack.push(lineIndent); toks.push(tok('indent', '', s, s)); }
         else if (lineIndent < top) {
-          while (stack.length > 1 && lineIndent < stack[stack.length - 1]!) { stack.pop(); toks.push({ t: 'dedent', v: '', s, e: s }); }
+          while (stack.length > 1 && lineIndent < stack[stack.length - 1]!) { stack.pop(); toks.push(tok('dedent', '', s, s)); }
           if (lineIndent !== stack[stack.length - 1]!) err(s - lineIndent, s, 'unindent does not match any outer indentation level', 'indentation');
         }
       }
@@ -123,20 +136,21 @@ export function tokenize(src: string, diags: Diagnostic[], lines: LineMap): Tok[
       const prev = toks[toks.length - 1];
       // adjacent literals (possibly across lines inside brackets) form one token
       if (prev && prev.t === 'str' && raw[k - 1] && isJoinable(raw, k, prev)) { prev.str!.push(part); prev.e = e; prev.v = src.slice(prev.s, e); }
-      else toks.push({ t: 'str', v: img, s, e, str: [part] });
+      else toks.push(tok('str', img, s, e, undefined, [part]));
       continue;
     }
-    if (type === Name) { toks.push({ t: 'name', v: img, s, e }); continue; }
+    if (type === Name) { toks.push(tok('name', img, s, e)); continue; }
     if (type === Num) {
       const next = raw[k + 1];
       if (next && next.startOffset === e && (next.tokenType === Name || next.tokenType === Num)) {
         err(s, next.startOffset + next.image.length, `invalid number literal '${img + next.image}'`);
         k++;
       }
+      if (isSmallDecimal(img)) { toks.push(tok('int', img, s, e, +img)); continue; }
       const clean = img.replace(/_/g, '');
       if (/^0+[1-9]/.test(clean) && !/[.eEjJ]/.test(clean)) err(s, e, 'leading zeros in decimal integer literals are not permitted; use an 0o prefix for octal integers');
       const { t: tt, val } = numberValue(img);
-      toks.push({ t: tt, v: img, s, e, val });
+      toks.push(tok(tt, img, s, e, val));
       continue;
     }
     if (type === Op) {
@@ -150,14 +164,14 @@ export function tokenize(src: string, diags: Diagnostic[], lines: LineMap): Tok[
         if (!top) err(s, e, `unmatched '${img}'`);
         else if (top.ch === 'B') {
           const last = toks[toks.length - 1];
-          if (last && last.t !== 'newline' && !(last.t === 'op' && last.v === '{')) toks.push({ t: 'newline', v: '', s, e: s });
-          while (top.indents!.length > 1) { top.indents!.pop(); toks.push({ t: 'dedent', v: '', s, e: s }); }
+          if (last && last.t !== 'newline' && !(last.t === 'op' && last.v === '{')) toks.push(tok('newline', '', s, s));
+          while (top.indents!.length > 1) { top.indents!.pop(); toks.push(tok('dedent', '', s, s)); }
         } else {
           const want = top.ch === '(' ? ')' : top.ch === '[' ? ']' : '}';
           if (want !== img) err(s, e, `closing parenthesis '${img}' does not match opening parenthesis '${top.ch}'`);
         }
       }
-      toks.push({ t: 'op', v: img, s, e });
+      toks.push(tok('op', img, s, e));
       continue;
     }
     // Invalid
@@ -166,9 +180,9 @@ export function tokenize(src: string, diags: Diagnostic[], lines: LineMap): Tok[
   reportSkipped(Infinity);
   if (brackets.length) err(brackets[0]!.at, brackets[0]!.at + 1, `'${src[brackets[0]!.at]}' was never closed`);
   const last = toks[toks.length - 1];
-  if (last && last.t !== 'newline' && last.t !== 'dedent') toks.push({ t: 'newline', v: '', s: src.length, e: src.length });
-  while (indents.length > 1) { indents.pop(); toks.push({ t: 'dedent', v: '', s: src.length, e: src.length }); }
-  toks.push({ t: 'eof', v: '', s: src.length, e: src.length });
+  if (last && last.t !== 'newline' && last.t !== 'dedent') toks.push(tok('newline', '', src.length, src.length));
+  while (indents.length > 1) { indents.pop(); toks.push(tok('dedent', '', src.length, src.length)); }
+  toks.push(tok('eof', '', src.length, src.length));
   return toks;
 
   /** Whether the string at raw[k] continues the previous string token. */

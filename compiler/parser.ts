@@ -4,7 +4,7 @@
 import type * as A from './ast.js';
 import { diag, LineMap, type Diagnostic } from './diagnostics.js';
 
-import { tokenize, type Tok, type TT, type StrPart as StrTok } from './lexer.js';
+import { tokenize, tok, type Tok, type TT, type StrPart as StrTok } from './lexer.js';
 
 const KEYWORDS = new Set(['False', 'None', 'True', 'and', 'as', 'assert', 'async', 'await', 'break', 'class', 'continue', 'def', 'del',
   'elif', 'else', 'except', 'finally', 'for', 'from', 'global', 'if', 'import', 'in', 'is', 'lambda', 'nonlocal', 'not', 'or', 'pass',
@@ -21,7 +21,7 @@ export function parse(source: string, path = '<string>'): { module: A.Module; di
   let toks: Tok[];
   try { toks = tokenize(source, diags, lines); } catch (e) {
     diags.push(diag('error', 'syntax', `internal lexer error: ${(e as Error).message}`, lines.range(0, 0)));
-    toks = [{ t: 'eof', v: '', s: source.length, e: source.length }];
+    toks = [tok('eof', '', source.length, source.length)];
   }
   const p = new Parser(source, toks, diags, lines);
   const lexErrors = diags.length;
