@@ -6,6 +6,8 @@ import type { Binding, Scope, ScopeResult, Sym } from './scope.js';
 import { jsIdent } from './scope.js';
 
 const M0 = '\u0001', M1 = '\u0002';
+const PADS: string[] = [];
+function indent(n: number): string { return PADS[n] ??= '  '.repeat(n); }
 
 export interface FunctionInfo {
   /** Qualified name as tracebacks print it. */
@@ -401,7 +403,7 @@ class Gen {
   }
 
   private stmt(s: A.Stmt, ind: number): string {
-    const pad = '  '.repeat(ind);
+    const pad = indent(ind);
     const t0 = this.fc.temps;
     const m = this.mark(s);
     let out: string;
@@ -559,7 +561,7 @@ class Gen {
     const label = s.orelse.length ? this.id('else') : null;
     const before = new Set(this.fc.assigned);
     const inner = ind + (label ? 2 : 1);
-    const ipad = '  '.repeat(inner);
+    const ipad = indent(inner);
     let head: string;
     const v = this.id('v');
     const range = this.rangeCall(s.iter);
@@ -589,7 +591,7 @@ class Gen {
     const body = this.block(s.body, inner);
     this.fc.loops.pop();
     this.fc.assigned = new Set(before);
-    const loop = `${head}${bind}${body}${'  '.repeat(inner - 1)}}\n`;
+    const loop = `${head}${bind}${body}${indent(inner - 1)}}\n`;
     if (label) return `${pad}${m}${label}: {\n${pad}  ${loop}${this.block(s.orelse, ind + 1)}${pad}}\n`;
     return `${pad}${m}${loop}`;
   }
@@ -617,7 +619,7 @@ class Gen {
   }
 
   private tryStmt(s: A.Try, ind: number, pad: string, m: string): string {
-    const ipad = '  '.repeat(ind + 1);
+    const ipad = indent(ind + 1);
     let out = '';
     const ok = s.orelse.length ? this.id('ok') : null;
     const before = new Set(this.fc.assigned);
@@ -668,7 +670,7 @@ class Gen {
     const it = s.items[i]!;
     const w = this.id('w'), ok = this.id('ok'), e = this.id('e');
     this.declareLocalTemp(w); this.declareLocalTemp(ok);
-    const ipad = '  '.repeat(ind + 1);
+    const ipad = indent(ind + 1);
     let out = `${pad}${m}${w} = ${this.h('withEnter')}(${this.expr(it.contextExpr)}); ${ok} = true;\n`;
     if (it.optionalVars) out += `${pad}${this.store(it.optionalVars, `${w}[0]`, pad)};\n`;
     out += `${pad}try {\n${this.withStmt(s, i + 1, ind + 1, ipad, '')}${pad}} catch (${e}) {\n`;
@@ -1288,11 +1290,33 @@ class Gen {
     return `(${this.mark(l)}${this.h('lenVs')}(${this.expr(l.args[0]!)}, ${k.value}) ${jsOp} ${k.value})`;
   }
 
+  /**
+   * Arguments that a call's two branches (the plain JS call and the runtime's) can both name:
+   * each that is not an atom is evaluated once, in order, into a temp. Writing an argument's code
+   * into both branches doubled it at every nesting level (f(g(h(x))) grew as 2**depth).
+   */
+  private shareArgs(args: string[]): { pre: string; refs: string[] } {
+    let pre = '';
+    const refs = args.map(a => {
+      if (isAtom(a)) return a;
+      const t = this.temp();
+      pre += `${t} = ${a}, `;
+      return t;
+    });
+    return { pre, refs };
+  }
+
   /** Calls f (a JS expression) with positional JS argument expressions. */
   private callValue(f: string, args: string[]): string {
-    if (isPath(f)) return `(typeof ${f} === 'function' ? ${f}(${args.join(', ')}) : ${this.h('call')}(${f}, [${args.join(', ')}]))`;
+    if (args.every(isAtom)) {
+      if (isPath(f)) return `(typeof ${f} === 'function' ? ${f}(${args.join(', ')}) : ${this.h('call')}(${f}, [${args.join(', ')}]))`;
+      const t = this.temp();
+      return `(${t} = ${f}, typeof ${t} === 'function' ? ${t}(${args.join(', ')}) : ${this.h('call')}(${t}, [${args.join(', ')}]))`;
+    }
+    // the callee is read before the arguments are evaluated (they might rebind its name)
     const t = this.temp();
-    return `(${t} = ${f}, typeof ${t} === 'function' ? ${t}(${args.join(', ')}) : ${this.h('call')}(${t}, [${args.join(', ')}]))`;
+    const { pre, refs } = this.shareArgs(args);
+    return `(${t} = ${f}, ${pre}typeof ${t} === 'function' ? ${t}(${refs.join(', ')}) : ${this.h('call')}(${t}, [${refs.join(', ')}]))`;
   }
 
   /**
@@ -1355,7 +1379,13 @@ class Gen {
       const name = e.func.attr;
       if (hasKw) return `${m}(${o.pre}${kwPre}${this.h('callAttrKw')}(${o.ref}, ${JSON.stringify(name)}, ${argList}, ${kwNames}, ${kwValues}))`;
       if (hasStar) return `${m}(${o.pre}${this.h('callAttr')}(${o.ref}, ${JSON.stringify(name)}, ${argList}))`;
-      return `${m}(${o.pre}typeof ${o.ref}.$${name} === 'function' ? ${o.ref}.$${name}(${args.join(', ')}) : ${this.h('callAttr')}(${o.ref}, ${JSON.stringify(name)}, ${argList}))`;
+      if (args.every(isAtom)) return `${m}(${o.pre}typeof ${o.ref}.$${name} === 'function' ? ${o.ref}.$${name}(${args.join(', ')}) : ${this.h('callAttr')}(${o.ref}, ${JSON.stringify(name)}, ${argList}))`;
+      // the object and its method are read before the arguments are evaluated, as Python does
+      // (an argument might rebind the name of the object or the attribute)
+      const ot = o.pre ? o.ref : this.temp(), mt = this.temp();
+      const { pre, refs } = this.shareArgs(args);
+      const oPre = o.pre || `${ot} = ${o.ref}, `;
+      return `${m}(${oPre}${mt} = ${ot}.$${name}, ${pre}typeof ${mt} === 'function' ? ${mt}.call(${ot}${refs.map(r => ', ' + r).join('')}) : ${this.h('callAttr')}(${ot}, ${JSON.stringify(name)}, [${refs.join(', ')}]))`;
     }
     const f = this.expr(e.func);
     if (hasKw) return `${m}(${kwPre}${this.h('callKw')}(${f}, ${argList}, ${kwNames}, ${kwValues}))`;

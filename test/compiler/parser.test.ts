@@ -57,6 +57,22 @@ s = 'x', "y", '''z''', """w""", r'\\n', b'\\x00', f'{a!r:>3}', rb'raw', 'adj' 'a
     blocks += ' '.repeat(100) + 'pass\n';
     expect(parse(blocks).diagnostics).toEqual([]);
   });
+  it('generates code that grows linearly with the nesting of calls', () => {
+    // each call's arguments once, not once per branch of the call (which grew as 2**depth)
+    const size = (depth: number) => {
+      const src = 'import math\nclass C:\n    def m(self, x): return x\nc = C()\ng = abs\n' +
+        `x = ${'math.floor('.repeat(depth)}1.5${')'.repeat(depth)}\ny = ${'c.m('.repeat(depth)}1 + 1${')'.repeat(depth)}\n` +
+        `z = ${'g('.repeat(depth)}-1 * 2${')'.repeat(depth)}\n`;
+      for (const target of ['v8', 'quickjs'] as const) {
+        const r = compile(src, 't.x', { target });
+        expect(r.diagnostics.filter(d => d.severity === 'error')).toEqual([]);
+        if (target === 'v8') return r.js.length;
+      }
+      return 0;
+    };
+    const s0 = size(0), s6 = size(6), s12 = size(12);
+    expect(s12 - s6).toBeLessThan(2 * (s6 - s0) + 2000);
+  });
   it('handles a very long line, empty files, CRLF and no trailing newline', () => {
     const long = 'x = ' + Array.from({ length: 20000 }, (_, i) => i).join(' + ') + '\n';
     expect(long.length).toBeGreaterThan(100000);
