@@ -6,7 +6,9 @@ import type { Binding, Scope, ScopeResult, Sym } from './scope.js';
 import { jsIdent } from './scope.js';
 
 const M0 = '\u0001', M1 = '\u0002';
+
 const PADS: string[] = [];
+/** The indentation for nesting depth n (made once per depth, not once per statement). */
 function indent(n: number): string { return PADS[n] ??= '  '.repeat(n); }
 
 export interface FunctionInfo {
@@ -185,6 +187,9 @@ const B64_CODES = Uint8Array.from(B64, c => c.charCodeAt(0));
  * mappings in generated order. Bytes go to a growing buffer, not into a string or an object per
  * mapping (a 50,000-line file has several hundred thousand).
  */
+/** Generated code without its markers: mappings are (line in text, column, source line, column). */
+interface Segment { text: string; maps: number[]; lines: number; lastLineLen: number }
+
 class MappingsWriter {
   private buf = new Uint8Array(1 << 16);
   private n = 0;
@@ -305,24 +310,24 @@ class Gen {
     // Top-level def/class statements become factory functions ($defN) that the module calls in
     // place; in instantiate mode ($inst) the module returns the factories without running any
     // statement, so a task can recreate a function from captured values (DESIGN: artifacts).
-    let body = '';
-    const factories: string[] = [];
+    const body: Segment[] = [];
+    const factories: Segment[] = [];
     if (this.sentinelArgs && !this.repl) this.findTwins(mod, scope);
     for (const st of mod.body) {
       if (this.repl && st.kind === 'ExprStmt') {
         // the interactive prompt shows the value of an expression statement
-        body += `  ${this.mark(st)}$rt.replShow(${this.expr(st.value)});\n`;
+        body.push(this.strip(`  ${this.mark(st)}$rt.replShow(${this.expr(st.value)});\n`));
         continue;
       }
-      if (st.kind !== 'FunctionDef' && st.kind !== 'ClassDef') { body += this.stmt(st, 1); continue; }
+      if (st.kind !== 'FunctionDef' && st.kind !== 'ClassDef') { body.push(this.strip(this.stmt(st, 1))); continue; }
       const id = this.definitions.length;
       this.defReads = new Set();
       const code = this.stmt(st, 1);
       const sym = scope.symbols.get(st.name)!;
       this.definitions.push({ id, name: st.name, kind: st.kind === 'FunctionDef' ? 'def' : 'class', line: st.line, reads: [...this.defReads] });
       this.defReads = null;
-      factories.push(`function $def${id}() {\n${code}  return $rt.defined(${sym.jsName}, $m, ${id});\n}\n`);
-      body += `  $def${id}();\n`;
+      factories.push(this.strip(`function $def${id}() {\n${code}  return $rt.defined(${sym.jsName}, $m, ${id});\n}\n`));
+      body.push(this.strip(`  $def${id}();\n`));
     }
     const globals = [...scope.symbols.values()];
     let head = "'use strict';\n";
@@ -340,8 +345,9 @@ class Gen {
     if (this.fc.maxTemps) head += `${this.varKw} ${Array.from({ length: this.fc.maxTemps }, (_, i) => `$t${i}`).join(', ')};\n`;
     if (this.extraLocals[0]!.length) head += `${this.varKw} ${this.extraLocals[0]!.join(', ')};\n`;
     const table = `if ($inst) return [${this.definitions.map(d => `$def${d.id}`).join(', ')}];\n`;
-    const text = `function $module($rt, $b, $m, $imp, $inst) {\n${head}${this.consts.join('\n')}${this.consts.length ? '\n' : ''}${factories.join('')}${table}${body}}`;
-    return this.finish(text, globals.filter(s => !s.name.startsWith('_')).map(s => s.name));
+    const start = this.strip(`function $module($rt, $b, $m, $imp, $inst) {\n${head}${this.consts.join('\n')}${this.consts.length ? '\n' : ''}`);
+    const segments = [start, ...factories, this.strip(table), ...body, this.strip('}')];
+    return this.finish(segments, globals.filter(s => !s.name.startsWith('_')).map(s => s.name));
   }
 
   /**
@@ -364,9 +370,15 @@ class Gen {
     }
   }
 
-  private finish(text: string, exports: string[]): CodegenResult {
+  /**
+   * Takes the markers out of a piece of generated code, recording where each was. Each top-level
+   * statement is stripped as soon as it is generated: its text becomes one flat string while it is
+   * young, rather than the whole module being one rope of millions of pieces that every garbage
+   * collection copies and the final pass flattens.
+   */
+  private strip(text: string): Segment {
     const chunks: string[] = [];
-    const map = new MappingsWriter();
+    const maps: number[] = [];
     let outLen = 0;
     let line = 0, lineStart = 0, pos = 0;
     // the next newline at or after pos (markers hold none): searched once per line, not once per
@@ -378,16 +390,34 @@ class Gen {
       const end = i < 0 ? text.length : i;
       // count newlines in text[pos, end)
       while (nl >= 0 && nl < end) { line++; lineStart = outLen + (nl - pos) + 1; nl = text.indexOf('\n', nl + 1); }
+      if (i < 0 && pos === 0) return { text, maps, lines: line, lastLineLen: text.length - lineStart };
       chunks.push(text.slice(pos, end));
       outLen += end - pos;
       if (i < 0) break;
       // the marker's id, in decimal, up to M1
       let id = 0, j = i + 1;
       for (let c = text.charCodeAt(j); c !== 2; c = text.charCodeAt(++j)) id = id * 10 + c - 48;
-      map.add(line, outLen - lineStart, positions[id * 2]!, positions[id * 2 + 1]!);
+      maps.push(line, outLen - lineStart, positions[id * 2]!, positions[id * 2 + 1]!);
       pos = j + 1;
     }
-    return { body: chunks.join(''), mappings: map.done(), functions: this.functions, definitions: this.definitions, imports: [...this.imports], exports };
+    return { text: chunks.join(''), maps, lines: line, lastLineLen: outLen - lineStart };
+  }
+
+  /** The module's text and source map from its stripped pieces, in output order. */
+  private finish(segments: Segment[], exports: string[]): CodegenResult {
+    const map = new MappingsWriter();
+    let line = 0, col = 0;
+    for (const seg of segments) {
+      const ms = seg.maps;
+      for (let k = 0; k < ms.length; k += 4) {
+        const l = ms[k]!;
+        map.add(line + l, l === 0 ? col + ms[k + 1]! : ms[k + 1]!, ms[k + 2]!, ms[k + 3]!);
+      }
+      col = seg.lines === 0 ? col + seg.lastLineLen : seg.lastLineLen;
+      line += seg.lines;
+    }
+    const body = segments.map(seg => seg.text).join('');
+    return { body, mappings: map.done(), functions: this.functions, definitions: this.definitions, imports: [...this.imports], exports };
   }
 
   private newCtx(scope: Scope, self: string | null, classCell: string | null, info: FunctionInfo | null): FnCtx {
