@@ -18,6 +18,20 @@ export interface Sym {
   isConst: boolean;
   /** Bound only by def/class/import/param: never unbound where a function reads it later. */
   stable?: boolean;
+  /** The shared Binding of each kind that resolves to this symbol (see symBinding). */
+  asLocal?: Binding;
+  asFree?: Binding;
+  asGlobal?: Binding;
+}
+
+/**
+ * The Binding of a name that resolves to sym: one object per symbol and kind, shared by every
+ * such name (bindings are never changed once made), instead of one per name in the file.
+ */
+function symBinding(kind: 'local' | 'free' | 'global', sym: Sym): Binding {
+  if (kind === 'local') return sym.asLocal ??= { kind, sym };
+  if (kind === 'free') return sym.asFree ??= { kind, sym };
+  return sym.asGlobal ??= { kind, sym };
 }
 
 export type Binding =
@@ -540,7 +554,7 @@ class Analyzer {
       if (s.kind === 'class' && !first) { s = s.parent; continue; }
       if (s.globals.has(name) && s.kind !== 'module') {
         const g = s.module.symbols.get(name);
-        return g ? { kind: 'global', sym: g } : this.builtinOr(name, start, node);
+        return g ? symBinding('global', g) : this.builtinOr(name, start, node);
       }
       const sym = s.symbols.get(name);
       if (sym && !(sym.bindings.size === 1 && sym.bindings.has('annotation'))) {
@@ -549,8 +563,8 @@ class Analyzer {
           const fb = this.lookup(name, s.parent!, node);
           return { kind: 'class', sym, fallback: fb };
         }
-        if (s.kind === 'module') return { kind: 'global', sym };
-        return s === start.functionScope ? { kind: 'local', sym } : { kind: 'free', sym };
+        if (s.kind === 'module') return symBinding('global', sym);
+        return symBinding(s === start.functionScope ? 'local' : 'free', sym);
       }
       first = false;
       s = s.parent;
