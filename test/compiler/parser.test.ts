@@ -1,6 +1,9 @@
 // Parser and lexer edge cases: every input yields a tree and positioned diagnostics, never a throw.
 import { describe, it, expect } from 'vitest';
 import { parse } from '../../compiler/parser.js';
+import { tokenize } from '../../compiler/lexer.js';
+import { LineMap } from '../../compiler/diagnostics.js';
+import { readdirSync, readFileSync } from 'node:fs';
 import { compile } from '../../compiler/index.js';
 import type { Stmt } from '../../compiler/ast.js';
 
@@ -72,6 +75,19 @@ s = 'x', "y", '''z''', """w""", r'\\n', b'\\x00', f'{a!r:>3}', rb'raw', 'adj' 'a
     };
     const s0 = size(0), s6 = size(6), s12 = size(12);
     expect(s12 - s6).toBeLessThan(2 * (s6 - s0) + 2000);
+  });
+  it('lexes a file in chunks exactly as in one piece', () => {
+    // chunks end before a line starting in column 0; a cut inside a multi-line string, brackets,
+    // a continuation or an adjacent-string join must change nothing (size 1 cuts at every such line)
+    const tricky = 'x = """a\nb\n"""\ny = ("p"\n"q")\nz = 1 + \\\n2\nw = f(1,\n2)\ns = \'a\\\nb\'\n' +
+      'if x:\n    v = 1\n# c\nu = 0777 + 12abc + $\ng = (x){\n  return x\n}\nt = \'\'\'open\nend\n';
+    const dir = new URL('../conformance/', import.meta.url);
+    const sources = [tricky, tricky.replace(/\n/g, '\r\n'), ...readdirSync(dir).filter(f => f.endsWith('.x')).slice(0, 40).map(f => readFileSync(new URL(f, dir), 'utf8'))];
+    for (const src of sources) {
+      const lex = (chunk: number) => { const d: unknown[] = []; return { toks: tokenize(src, d as never, new LineMap(src), chunk), d }; };
+      const whole = lex(Infinity);
+      for (const chunk of [1, 7]) expect(lex(chunk)).toEqual(whole);
+    }
   });
   it('handles a very long line, empty files, CRLF and no trailing newline', () => {
     const long = 'x = ' + Array.from({ length: 20000 }, (_, i) => i).join(' + ') + '\n';
