@@ -310,7 +310,7 @@ export const rt = {
   call: objects.call, callKw: objects.callKw, callAttr, callAttrKw, kwSpread, invoke: objects.invoke,
   fn, fnx, bindArgs, argError, argsGiven, KwArgs: objects.KwArgs,
   // what code compiled for QuickJS tests inline (hoisted: a global lookup per use costs there)
-  isInt: Number.isInteger, isArray: Array.isArray,
+  isInt: Number.isInteger, isSafe: Number.isSafeInteger, isArray: Array.isArray,
   initResult: objects.initResultError,
   getattr: objects.getattr, attrLoad, setattr: setattrFast, delattr: objects.delattr, methodOrValue: objects.methodOrValue,
   makeClass: objects.makeClass, superOf: builtins.superOf, EventDecl: objects.EventDecl,
