@@ -179,6 +179,9 @@ function operandUses(body: A.Stmt[] | A.Expr, names: Set<string>): Map<string, {
   return out;
 }
 
+/** Generated code without its markers: mappings are (line in text, column, source line, column). */
+interface Segment { text: string; maps: number[]; lines: number; lastLineLen: number }
+
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 const B64_CODES = Uint8Array.from(B64, c => c.charCodeAt(0));
 
@@ -187,9 +190,6 @@ const B64_CODES = Uint8Array.from(B64, c => c.charCodeAt(0));
  * mappings in generated order. Bytes go to a growing buffer, not into a string or an object per
  * mapping (a 50,000-line file has several hundred thousand).
  */
-/** Generated code without its markers: mappings are (line in text, column, source line, column). */
-interface Segment { text: string; maps: number[]; lines: number; lastLineLen: number }
-
 class MappingsWriter {
   private buf = new Uint8Array(1 << 16);
   private n = 0;
