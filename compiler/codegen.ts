@@ -452,7 +452,10 @@ class Gen {
       case 'AnnAssign': out = this.annAssign(s, pad, m); break;
       case 'If': {
         out = `${pad}${m}if (${this.cond(s.test)}) {\n`;
-        const before = new Set(this.fc.assigned);
+        // names assigned after the if: those before it, and those both branches assign (the
+        // set is only ever tested, so its order does not matter)
+        const before = this.fc.assigned;
+        this.fc.assigned = new Set(before);
         out += this.block(s.body, ind + 1);
         const afterBody = this.fc.assigned;
         this.fc.assigned = new Set(before);
@@ -461,8 +464,8 @@ class Gen {
           else out += `${pad}} else {\n${this.block(s.orelse, ind + 1)}${pad}}\n`;
         } else out += `${pad}}\n`;
         const afterElse = this.fc.assigned;
-        this.fc.assigned = new Set([...afterBody].filter(x => afterElse.has(x)));
-        for (const x of before) this.fc.assigned.add(x);
+        for (const x of afterBody) if (afterElse.has(x)) before.add(x);
+        this.fc.assigned = before;
         break;
       }
       case 'While': {
