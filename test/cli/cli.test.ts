@@ -50,6 +50,20 @@ describe('xlang run', () => {
       'ZeroDivisionError: integer division or modulo by zero', '',
     ].join('\n'));
   });
+  it('maps a traceback to the right lines of a large file', async () => {
+    // past the lexer's chunk size and with many top-level statements: the source map's lines
+    // come from each statement's own piece of output, placed after everything before it
+    let src = '';
+    for (let i = 0; i < 1500; i++) src += `def f${i}(a, b):\n    s = """x\ny ${i}\n"""\n    return (a * b + a - b) * (a + b * 2) + len(s)\n\n`;
+    const line = src.split('\n').length;
+    src += 'def inner(v):\n    return 10 // v\n\nprint(f3(2, 3))\ninner(f7(0, 0) - 6)\n';
+    file('large.x', src);
+    const r = await xlang(['run', 'large.x']);
+    expect(r.stdout).toBe('46\n');
+    expect(r.stderr).toContain(`  File "${join(dir, 'large.x')}", line ${line + 4}, in <module>\n    inner(f7(0, 0) - 6)\n`);
+    expect(r.stderr).toContain(`line ${line + 1}, in inner\n    return 10 // v\n`);
+    expect(src.length).toBeGreaterThan(2 * 65536);
+  });
   it('reads input() from stdin', async () => {
     file('ask.x', 'name = input("name? ")\nprint("hi", name)\ntry:\n    input()\nexcept EOFError:\n    print("eof")\n');
     const r = await xlang(['run', 'ask.x'], 'ann\n');
