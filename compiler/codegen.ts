@@ -803,6 +803,12 @@ class Gen {
     return d.id === 'staticmethod' ? 'static' : d.id === 'classmethod' ? 'class' : null;
   }
 
+  /** Whether the class body being generated is a metaclass's: one of its bases is the builtin `type`. */
+  private isMetaclassBody(): boolean {
+    const c = this.fc.scope.node as A.ClassDef;
+    return c.bases.some(b => b.kind === 'Name' && b.id === 'type' && bindingOf(b)?.kind === 'builtin');
+  }
+
   private funcDef(s: A.FunctionDef, pad: string, m: string): string {
     const scope = this.sc.scopes.get(s)!;
     const inClass = this.fc.ns !== null && this.fc.scope.kind === 'class' && this.fc.scope.node.kind === 'ClassDef';
@@ -814,7 +820,9 @@ class Gen {
     let implicitThis = false;
     if (inClass && !isStatic && !isClassM) {
       const first = s.params.args[0];
-      if (first && first.name === 'self') selfName = jsIdent('self');
+      // (in a metaclass, a class deriving from the builtin type, the instance is a class, and
+      // Python code names it cls)
+      if (first && (first.name === 'self' || (first.name === 'cls' && this.isMetaclassBody()))) selfName = jsIdent(first.name);
       else { implicitThis = true; selfName = '$this'; }
     }
     const qual = this.qualName(s.name);

@@ -683,7 +683,26 @@ export function initBuiltinTypes(): void {
   defMethods(typeProto, {
     mro(this: any) { return this.mro.slice(); },
     __subclasses__() { return []; },
-  });
+    // what super().__call__(...) in a metaclass's __call__ reaches: the instance, made as usual
+    __call__(this: any, ...args: unknown[]) { return construct(this, args); },
+  }, ['__call__']);
+  // type.__new__(mcs, name, bases, ns): the class itself (a metaclass's __new__ calls it through super())
+  const typeNew: any = function (mcs: any, name: unknown, bases: unknown, ns: unknown) {
+    if (!(typeof mcs === 'function' && mcs.isClass && (mcs === types.type || mcs.mro.includes(types.type)))) {
+      raiseError('TypeError', `type.__new__(X): X is not a subtype of type`);
+    }
+    if (typeof name !== 'string' || !(bases instanceof PyTuple) || !(ns instanceof PyDict)) raiseError('TypeError', 'type.__new__() argument 1 must be str, 2 a tuple and 3 a dict');
+    const obj: any = Object.create(null);
+    let module: string | undefined, qualname: string | undefined;
+    for (const [k, v] of ns.table.entries()) {
+      if (k === '__module__' && typeof v === 'string') module = v;
+      else if (k === '__qualname__' && typeof v === 'string') qualname = v;
+      else obj['$' + (k as string)] = v;
+    }
+    return makeClass(name, bases.items as PyClass[], obj, { module, qualname, metaclass: mcs === types.type ? undefined : mcs, created: true });
+  };
+  typeNew.pyName = '__new__';
+  Object.defineProperty(typeProto, '$__new__', { value: Object.assign(function (this: any, ...a: unknown[]) { return typeNew(...a); }, { staticOf: typeNew, kw: true }), writable: true });
 
   const intT = builtinType('int', Number.prototype, function int(...args: unknown[]) {
     const { pos, kw } = splitKw(args);

@@ -162,13 +162,37 @@ export function initResultError(r: unknown): never {
   raiseError('TypeError', `__init__() should return None, not '${typeOf(r).pyName}'`);
 }
 
-/** A new class object. `ns` holds the class body's names as `$name` properties, in order. */
-export function makeClass(name: string, bases: PyClass[], ns: any, opts: { module?: string; qualname?: string; metaclass?: PyClass } = {}): PyClass {
+export interface ClassOptions {
+  module?: string;
+  qualname?: string;
+  /** The class statement's metaclass= (a class, or any callable that makes the class). */
+  metaclass?: PyClass;
+  /** type.__new__ is making the class: build it here rather than call the metaclass. */
+  created?: boolean;
+}
+
+/**
+ * A new class object. `ns` holds the class body's names as `$name` properties, in order. With a
+ * metaclass other than `type` (given, or a base's), the class is what calling the metaclass with
+ * (name, bases, namespace dict) returns, as in Python: its __new__ and __init__ run, and
+ * type.__new__ comes back here to build it.
+ */
+export function makeClass(name: string, bases: PyClass[], ns: any, opts: ClassOptions = {}): PyClass {
   const object = typeRegistry.object!;
   if (bases.length === 0) bases = [object];
   for (const b of bases) {
     if (typeof b !== 'function' || !(b as any).isClass) raiseError('TypeError', `bases must be types, not ${typeOf(b).pyName}`);
   }
+  const given: any = opts.metaclass;
+  if (!opts.created && given != null && !(typeof given === 'function' && given.isClass)) {
+    // metaclass=f for a callable f that is not a class: the class is whatever f returns
+    return invoke(given, undefined, [name, mkTuple(bases), namespaceDict(ns, opts)]);
+  }
+  const meta = effectiveMetaclass(given, bases);
+  if (meta !== null && !opts.created) return construct(meta, [name, mkTuple(bases), namespaceDict(ns, opts)]);
+  // a metaclass's own __call__ takes over calls of the class (type.__call__ is construct())
+  const mc = meta?.prototype.$__call__;
+  const metaCall: any = mc !== undefined && mc !== typeRegistry.type!.prototype.$__call__ ? mc : null;
   // The common case (compiled __init__, no __new__, no attribute hooks) skips construct().
   let fastInit: any = null;
   const F = function (...args: unknown[]) {
@@ -179,11 +203,12 @@ export function makeClass(name: string, bases: PyClass[], ns: any, opts: { modul
       if (r !== null && r !== undefined) initResultError(r);
       return o;
     }
+    if (metaCall !== null) return invoke(metaCall, F, args);
     return construct(F as unknown as PyClass, args);
   } as unknown as PyClass;
   (F as any).refreshFast = () => {
     const p = F.prototype, init = p.$__init__;
-    fastInit = p.$__new__ === objectProto.$__new__ && !F.nativeNew && !F.hooks && typeof init === 'function' &&
+    fastInit = metaCall === null && p.$__new__ === objectProto.$__new__ && !F.nativeNew && !F.hooks && typeof init === 'function' &&
       init.raw !== undefined && init.params !== undefined ? init : null;
     // what code compiled for QuickJS calls in place of F(...) (a new Inst, then __init__'s raw function)
     (F as any).rawInit = fastInit !== null ? fastInit.raw : null;
@@ -196,7 +221,7 @@ export function makeClass(name: string, bases: PyClass[], ns: any, opts: { modul
   F.bases = bases;
   F.mro = c3(F, bases);
   (F as any).kw = true;
-  if (opts.metaclass) F.metaclass = opts.metaclass;
+  if (meta !== null) F.metaclass = meta;
   let parentProto: any;
   if (bases.length === 1) parentProto = bases[0]!.prototype;
   else {
@@ -235,6 +260,32 @@ export function makeClass(name: string, bases: PyClass[], ns: any, opts: { modul
   const initSub = parentProto.$__init_subclass__;
   if (typeof initSub === 'function' && initSub.classOf) invoke(initSub.classOf, undefined, [F]);
   return F;
+}
+
+/**
+ * The metaclass of a new class: the most derived of the given one and its bases' (null: type).
+ * Two that are not subclasses of one another are a conflict, as in Python.
+ */
+function effectiveMetaclass(given: PyClass | undefined, bases: PyClass[]): PyClass | null {
+  const type = typeRegistry.type!;
+  let winner: PyClass | null = given != null && given !== type ? given : null;
+  for (const b of bases) {
+    const m = b.metaclass;
+    if (m === undefined || m === type) continue;
+    if (winner === null || issubclass(m, winner)) winner = m;
+    else if (!issubclass(winner, m)) {
+      raiseError('TypeError', 'metaclass conflict: the metaclass of a derived class must be a (non-strict) subclass of the metaclasses of all its bases');
+    }
+  }
+  return winner;
+}
+
+/** A class body's namespace as the dict a metaclass receives (with __module__ and __qualname__). */
+function namespaceDict(ns: any, opts: ClassOptions): unknown {
+  const entries: [unknown, unknown][] = [['__module__', opts.module ?? '__main__']];
+  if (opts.qualname !== undefined) entries.push(['__qualname__', opts.qualname]);
+  if (ns) for (const key of Object.keys(ns)) if (key.charCodeAt(0) === 36) entries.push([key.slice(1), ns[key]]);
+  return mkDictFromEntries(entries);
 }
 
 /** Wraps a function stored as a class attribute so instances call it with themselves first. */
@@ -684,7 +735,9 @@ export function hasattr(o: any, name: string): boolean {
 
 /** Finds `name` in the MRO of `self`'s class after `cls`, bound to `self`. */
 export function superGet(cls: PyClass, self: any, name: string): any {
-  const isCls = typeof self === 'function' && self.isClass;
+  // self is a class below cls (a classmethod, __new__), or else an instance of cls; a class is an
+  // instance of its metaclass (super() inside a metaclass's methods)
+  const isCls = typeof self === 'function' && self.isClass && self.mro.includes(cls);
   const mro = isCls ? self.mro : typeOf(self).mro;
   let i = mro.indexOf(cls);
   if (i < 0) raiseError('TypeError', 'super(type, obj): obj must be an instance or subtype of type');
