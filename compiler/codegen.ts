@@ -979,7 +979,19 @@ class Gen {
     this.fc.ns = saved.ns;
     const doc = s.body[0]?.kind === 'ExprStmt' && s.body[0].value.kind === 'Str' ? `${pad}  ${ns}.$__doc__ = ${JSON.stringify(s.body[0].value.value)};\n` : '';
     let out = `${pad}${m}{\n${pad}  const ${ns} = Object.create(null);\n${pad}  ${ns}.$__module__ = ${JSON.stringify(this.moduleName)}; ${ns}.$__qualname__ = ${JSON.stringify(qual)};\n${doc}${body}`;
-    let value = `(${cell} = ${this.h('makeClass')}(${JSON.stringify(s.name)}, [${bases.join(', ')}], ${ns}, {module: ${JSON.stringify(this.moduleName)}, qualname: ${JSON.stringify(qual)}${meta ? ', metaclass: ' + this.expr(meta.value) : ''}}))`;
+    // the class statement's other keywords go to the metaclass and __init_subclass__
+    const kws = s.keywords.filter(k => k.arg !== 'metaclass');
+    let kwOpt = '';
+    if (kws.length) {
+      const named = kws.filter(k => k.arg !== null);
+      const names = named.map(k => JSON.stringify(k.arg)).join(', '), values = named.map(k => this.expr(k.value)).join(', ');
+      const spreads = kws.filter(k => k.arg === null).map(k => this.expr(k.value));
+      if (spreads.length) {
+        const tn = this.temp(), tv = this.temp();
+        kwOpt = `, keywords: (${tn} = [${names}], ${tv} = [${values}], ${spreads.map(x => `${this.h('kwSpread')}(${tn}, ${tv}, ${x})`).join(', ')}, [${tn}, ${tv}])`;
+      } else kwOpt = `, keywords: [[${names}], [${values}]]`;
+    }
+    let value = `(${cell} = ${this.h('makeClass')}(${JSON.stringify(s.name)}, [${bases.join(', ')}], ${ns}, {module: ${JSON.stringify(this.moduleName)}, qualname: ${JSON.stringify(qual)}${meta ? ', metaclass: ' + this.expr(meta.value) : ''}${kwOpt}}))`;
     for (let i = s.decorators.length - 1; i >= 0; i--) value = this.callValue(this.expr(s.decorators[i]!), [value]);
     out += `${pad}  ${this.storeName(s.name, s.nameRange, value)};\n${pad}}\n`;
     return out;

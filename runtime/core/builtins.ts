@@ -687,7 +687,7 @@ export function initBuiltinTypes(): void {
     __call__(this: any, ...args: unknown[]) { return construct(this, args); },
   }, ['__call__']);
   // type.__new__(mcs, name, bases, ns): the class itself (a metaclass's __new__ calls it through super())
-  const typeNew: any = function (mcs: any, name: unknown, bases: unknown, ns: unknown) {
+  const typeNew: any = function (mcs: any, name: unknown, bases: unknown, ns: unknown, kw?: unknown) {
     if (!(typeof mcs === 'function' && mcs.isClass && (mcs === types.type || mcs.mro.includes(types.type)))) {
       raiseError('TypeError', `type.__new__(X): X is not a subtype of type`);
     }
@@ -695,13 +695,17 @@ export function initBuiltinTypes(): void {
     const obj: any = Object.create(null);
     let module: string | undefined, qualname: string | undefined;
     for (const [k, v] of ns.table.entries()) {
+      if (typeof k !== 'string') raiseError('TypeError', 'a class namespace\'s keys must be str');
       if (k === '__module__' && typeof v === 'string') module = v;
       else if (k === '__qualname__' && typeof v === 'string') qualname = v;
-      else obj['$' + (k as string)] = v;
+      obj['$' + k] = v;
     }
-    return makeClass(name, bases.items as PyClass[], obj, { module, qualname, metaclass: mcs === types.type ? undefined : mcs, created: true });
+    // keywords given on to type.__new__ go to __init_subclass__
+    const keywords: [string[], unknown[]] | undefined = kw instanceof KwArgs ? [kw.names, kw.values] : undefined;
+    return makeClass(name, bases.items as PyClass[], obj, { module, qualname, metaclass: mcs === types.type ? undefined : mcs, created: true, keywords });
   };
   typeNew.pyName = '__new__';
+  typeNew.kw = true;
   Object.defineProperty(typeProto, '$__new__', { value: Object.assign(function (this: any, ...a: unknown[]) { return typeNew(...a); }, { staticOf: typeNew, kw: true }), writable: true });
 
   const intT = builtinType('int', Number.prototype, function int(...args: unknown[]) {

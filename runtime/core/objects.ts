@@ -169,6 +169,8 @@ export interface ClassOptions {
   metaclass?: PyClass;
   /** type.__new__ is making the class: build it here rather than call the metaclass. */
   created?: boolean;
+  /** The class statement's other keywords (names, values): for the metaclass and __init_subclass__. */
+  keywords?: [string[], unknown[]];
 }
 
 /**
@@ -184,12 +186,13 @@ export function makeClass(name: string, bases: PyClass[], ns: any, opts: ClassOp
     if (typeof b !== 'function' || !(b as any).isClass) raiseError('TypeError', `bases must be types, not ${typeOf(b).pyName}`);
   }
   const given: any = opts.metaclass;
+  const kw = opts.keywords && opts.keywords[0].length > 0 ? [new KwArgs(opts.keywords[0], opts.keywords[1])] : [];
   if (!opts.created && given != null && !(typeof given === 'function' && given.isClass)) {
     // metaclass=f for a callable f that is not a class: the class is whatever f returns
-    return invoke(given, undefined, [name, mkTuple(bases), namespaceDict(ns, opts)]);
+    return invoke(given, undefined, [name, mkTuple(bases), namespaceDict(ns, opts), ...kw]);
   }
   const meta = effectiveMetaclass(given, bases);
-  if (meta !== null && !opts.created) return construct(meta, [name, mkTuple(bases), namespaceDict(ns, opts)]);
+  if (meta !== null && !opts.created) return construct(meta, [name, mkTuple(bases), namespaceDict(ns, opts), ...kw]);
   // a metaclass's own __call__ takes over calls of the class (type.__call__ is construct())
   const mc = meta?.prototype.$__call__;
   const metaCall: any = mc !== undefined && mc !== typeRegistry.type!.prototype.$__call__ ? mc : null;
@@ -258,7 +261,7 @@ export function makeClass(name: string, bases: PyClass[], ns: any, opts: ClassOp
   }
   (F as any).refreshFast();
   const initSub = parentProto.$__init_subclass__;
-  if (typeof initSub === 'function' && initSub.classOf) invoke(initSub.classOf, undefined, [F]);
+  if (typeof initSub === 'function' && initSub.classOf) invoke(initSub.classOf, undefined, [F, ...kw]);
   return F;
 }
 
