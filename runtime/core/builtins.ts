@@ -1055,6 +1055,28 @@ function installMethods(): void {
   };
   defMethods(Number.prototype, intMethods, ['to_bytes']);
   defMethods(BigInt.prototype, intMethods, ['to_bytes']);
+  // int.from_bytes(bytes, byteorder='big', *, signed=False)
+  const fromBytes: any = function (_cls: unknown, ...args: unknown[]) {
+    const { pos, kw } = splitKw(args);
+    const src = pos[0] ?? kw?.get('bytes');
+    if (src === undefined) raiseError('TypeError', "from_bytes() missing required argument 'bytes' (pos 1)");
+    const order = pos[1] ?? kw?.get('byteorder') ?? 'big';
+    if (order !== 'big' && order !== 'little') raiseError('ValueError', "byteorder must be either 'little' or 'big'");
+    const data = src instanceof PyBytes ? src.data : bytesFrom(src, undefined);
+    let v = 0n;
+    for (let i = 0; i < data.length; i++) v = (v << 8n) | BigInt(data[order === 'big' ? i : data.length - 1 - i]!);
+    if (toBool(kw?.get('signed') ?? false) && data.length > 0 && v >= 1n << BigInt(data.length * 8 - 1)) v -= 1n << BigInt(data.length * 8);
+    return mkint(v);
+  };
+  fromBytes.pyName = 'from_bytes'; fromBytes.kw = true;
+  Object.defineProperty(Number.prototype, '$from_bytes', { value: Object.assign(function (this: any, ...a: unknown[]) { return fromBytes(null, ...a); }, { classOf: fromBytes, kw: true }), writable: true });
+  // float.fromhex(s): the exact value of a hexadecimal float literal
+  const fromHex: any = function (_cls: unknown, s: unknown) {
+    if (typeof s !== 'string') raiseError('TypeError', `fromhex() argument must be str, not ${typeOf(s).pyName}`);
+    return mkfloat(parseFloatHex(s));
+  };
+  fromHex.pyName = 'fromhex';
+  Object.defineProperty(PyFloat.prototype, '$fromhex', { value: Object.assign(function (this: any, ...a: unknown[]) { return fromHex(null, ...a); }, { classOf: fromHex }), writable: true });
   defMethods(Boolean.prototype, { bit_length(this: boolean) { return this.valueOf() ? 1 : 0; } });
   defMethods(PyFloat.prototype, {
     is_integer(this: PyFloat) { return Number.isFinite(this.v); },
@@ -1122,6 +1144,24 @@ function floatRatio(f: number): PyTuple {
   let num = BigInt(x);
   while (num % 2n === 0n && den > 1n) { num /= 2n; den /= 2n; }
   return tuple([mkint(num), mkint(den)]);
+}
+
+/** float.fromhex's parse: [sign] ('inf' | 'nan' | [0x] hexdigits [. hexdigits] [p exponent]). */
+function parseFloatHex(s: string): number {
+  const m = /^([+-])?(?:(inf(?:inity)?)|(nan)|(?:0x)?([0-9a-f]*)(?:\.([0-9a-f]*))?(?:p([+-]?\d+))?)$/i.exec(s.trim());
+  if (!m || (m[2] === undefined && m[3] === undefined && !m[4] && !m[5])) raiseError('ValueError', 'invalid hexadecimal floating-point string');
+  const sign = m[1] === '-' ? -1 : 1;
+  if (m[2] !== undefined) return sign * Infinity;
+  if (m[3] !== undefined) return NaN;
+  const frac = m[5] ?? '';
+  let e = Number(m[6] ?? '0') - 4 * frac.length;
+  let v = Number(BigInt('0x' + ((m[4] ?? '') + frac || '0')));
+  // scale in steps: 2 ** e alone is 0 or Infinity well before the result is
+  while (e > 1000 && v !== 0 && Number.isFinite(v)) { v *= 2 ** 1000; e -= 1000; }
+  while (e < -1000 && v !== 0) { v /= 2 ** 1000; e += 1000; }
+  v *= 2 ** e;
+  if (!Number.isFinite(v)) raiseError('OverflowError', 'hexadecimal value too large to represent as a float');
+  return sign * v;
 }
 
 function floatHex(f: number): string {
