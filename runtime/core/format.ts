@@ -221,19 +221,34 @@ export function percentFormat(fmt: string, args: unknown): string {
 
 export function strFormat(fmt: string, pos: unknown[], names: string[], values: unknown[], lookup?: (name: string) => unknown): string {
   let auto = 0;
-  return fmt.replace(/\{\{|\}\}|\{([^{}]*(?:\{[^{}]*\}[^{}]*)*)\}/g, (m, field: string | undefined) => {
+  // a format string numbers its fields automatically ({}) or manually ({0}), not both
+  let numbering: 'auto' | 'manual' | null = null;
+  const number = (mode: 'auto' | 'manual') => {
+    if (numbering !== null && numbering !== mode) {
+      raiseError('ValueError', mode === 'auto' ? 'cannot switch from manual field specification to automatic field numbering' : 'cannot switch from automatic field numbering to manual field specification');
+    }
+    numbering = mode;
+  };
+  const positional = (first: string) => {
+    if (first === '') { number('auto'); return pos[auto++]; }
+    number('manual');
+    return pos[Number(first)];
+  };
+  return fmt.replace(/\{\{|\}\}|\{([^{}]*(?:\{[^{}]*\}[^{}]*)*)\}|[{}]/g, (m, field: string | undefined, at: number) => {
     if (m === '{{') return '{';
     if (m === '}}') return '}';
+    if (m === '}') raiseError('ValueError', "Single '}' encountered in format string");
+    if (m === '{') raiseError('ValueError', at === fmt.length - 1 ? "Single '{' encountered in format string" : "expected '}' before end of string");
     const mm = /^([^!:]*)(?:!([rsa]))?(?::(.*))?$/s.exec(field!)!;
     let [, name, conv, spec] = mm;
     const first = /^[^.[]*/.exec(name!)![0];
-    let v: any = first === '' ? pos[auto++] : /^\d+$/.test(first) ? pos[Number(first)] : lookup ? lookup(first) : values[names.indexOf(first)];
+    let v: any = first === '' || /^\d+$/.test(first) ? positional(first) : lookup ? lookup(first) : values[names.indexOf(first)];
     if (v === undefined) raiseError(first === '' || /^\d+$/.test(first) ? 'IndexError' : 'KeyError', first === '' || /^\d+$/.test(first) ? 'Replacement index out of range for positional args tuple' : `'${first}'`);
     for (const part of name!.slice(first.length).match(/\.\w+|\[[^\]]*\]/g) ?? []) {
       v = part[0] === '.' ? host.getattr(v, part.slice(1)) : host.dictGet(v, /^\d+$/.test(part.slice(1, -1)) ? Number(part.slice(1, -1)) : part.slice(1, -1));
     }
     if (conv === 'r') v = host.repr(v); else if (conv === 's') v = host.str(v);
-    spec = (spec ?? '').replace(/\{([^{}]*)\}/g, (_x, n) => host.str(n === '' ? pos[auto++] : /^\d+$/.test(n) ? pos[Number(n)] : values[names.indexOf(n)]));
+    spec = (spec ?? '').replace(/\{([^{}]*)\}/g, (_x, n) => host.str(n === '' || /^\d+$/.test(n) ? positional(n) : values[names.indexOf(n)]));
     return formatValue(v, spec);
   });
 }
