@@ -371,7 +371,7 @@ class Gen {
       const sym = scope.symbols.get(st.name);
       const p = st.params;
       if (!sym || !sym.stable || sym.bindings.size !== 1 || !sym.bindings.has('def') || sym.defs.length !== 1) continue;
-      if (p.vararg || p.kwarg || p.kwonly.length || p.args.some(a => a.default)) continue;
+      if (p.vararg || p.kwarg || p.kwonly.length || p.posonlyCount > 0 || p.args.some(a => a.default)) continue;
       const name = `$u_${sym.jsName}`;
       this.twinOf.set(st, name);
       this.twinBySym.set(sym, { name, arity: p.args.length });
@@ -865,7 +865,8 @@ class Gen {
     this.fnStack.push(info);
     this.extraLocals.push([]);
     const jsName = this.id('f');
-    const complex = params.vararg !== null || params.kwonly.length > 0 || params.kwarg !== null;
+    // (positional-only parameters too: bindArgs refuses them by keyword, the plain path cannot)
+    const complex = params.vararg !== null || params.kwonly.length > 0 || params.kwarg !== null || params.posonlyCount > 0;
     const all = [...params.args, ...(params.vararg ? [params.vararg] : []), ...params.kwonly, ...(params.kwarg ? [params.kwarg] : [])];
     const pnames = all.map(p => scope.symbols.get(p.name)!.jsName);
     this.fc.firstParam = implicitFirst ?? (params.args.length ? pnames[0] : undefined);

@@ -98,6 +98,7 @@ function bindArgs(f: any, argv: unknown[]): unknown[] {
   const kwo: unknown[] = new Array(spec.kwonly.length);
   let extra: containers.PyDict | null = spec.kwarg ? new containers.PyDict() : null;
   if (kw) {
+    let posonlyByName: string[] | null = null;
     for (let i = 0; i < kw.names.length; i++) {
       const k = kw.names[i]!, v = kw.values[i];
       let j = spec.args.indexOf(k);
@@ -106,11 +107,14 @@ function bindArgs(f: any, argv: unknown[]): unknown[] {
         out[j] = v;
         continue;
       }
+      const posonly = j >= 0;
       j = spec.kwonly.indexOf(k);
       if (j >= 0) { kwo[j] = v; continue; }
       if (extra) { extra.set(k, v); continue; }
+      if (posonly) { (posonlyByName ??= []).push(k); continue; }
       exceptions.raiseError('TypeError', `${name}() got an unexpected keyword argument '${k}'`);
     }
+    if (posonlyByName) exceptions.raiseError('TypeError', `${name}() got some positional-only arguments passed as keyword arguments: '${posonlyByName.join(', ')}'`);
   }
   const firstDefault = nargs - spec.defaults.length;
   for (let i = 0; i < nargs; i++) {

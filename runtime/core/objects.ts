@@ -79,16 +79,19 @@ export function mapKw(f: any, pos: unknown[], kw: KwArgs): unknown[] {
     raiseError('TypeError', `${name}() takes ${params.length} positional argument${params.length === 1 ? '' : 's'} but ${out.length} were given`);
   }
   while (out.length < params.length) out.push(undefined);
+  let posonlyByName: string[] | null = null;
   for (let i = 0; i < kw.names.length; i++) {
     const k = kw.names[i]!;
     const idx = params.indexOf(k);
     if (idx < (f.posonly ?? 0)) {
       if (idx < 0) raiseError('TypeError', `${name}() got an unexpected keyword argument '${k}'`);
-      raiseError('TypeError', `${name}() got some positional-only arguments passed as keyword arguments: '${k}'`);
+      (posonlyByName ??= []).push(k);
+      continue;
     }
     if (out[idx] !== undefined) raiseError('TypeError', `${name}() got multiple values for argument '${k}'`);
     out[idx] = kw.values[i];
   }
+  if (posonlyByName) raiseError('TypeError', `${name}() got some positional-only arguments passed as keyword arguments: '${posonlyByName.join(', ')}'`);
   return out;
 }
 
