@@ -283,6 +283,34 @@ function bigDivToFloat(x: bigint, y: bigint): number {
   return neg ? -f : f;
 }
 
+/**
+ * Float `%` as CPython's float_rem computes it: fmod (JS `%`), moved to the divisor's sign, and a
+ * zero remainder carries the divisor's sign. So `-7 % inf` is inf and `inf % 7` is nan.
+ */
+export function floatMod(x: number, y: number): number {
+  let r = x % y;
+  if (r !== 0) { if ((y < 0) !== (r < 0)) r += y; } // (NaN compares false on both sides: kept)
+  else r = y < 0 ? -0 : 0;
+  return r;
+}
+
+/**
+ * Float `//` as CPython's float_divmod computes it: from the fmod remainder, `(x - r) / y`, one
+ * less when the remainder moved sign, snapped to the nearest integral value; a zero quotient
+ * takes the sign of x / y. Not `floor(x / y)`: `inf // 7` is nan and `-7 // inf` is -1.0.
+ */
+export function floatFloorDiv(x: number, y: number): number {
+  const m = x % y;
+  let div = (x - m) / y;
+  if (m !== 0 && (y < 0) !== (m < 0)) div -= 1;
+  if (div !== 0) {
+    let q = Math.floor(div);
+    if (div - q > 0.5) q += 1;
+    return q;
+  }
+  return x / y < 0 || Object.is(x / y, -0) ? -0 : 0;
+}
+
 export function floordiv(a: any, b: any): any {
   if (typeof a === 'number' && typeof b === 'number' && b !== 0 && Number.isInteger(a) && Number.isInteger(b)) {
     return Math.floor(a / b) + 0;
@@ -302,7 +330,7 @@ function floordivSlow(a: any, b: any): any {
     }
     const x = asFloat(a), y = asFloat(b);
     if (y === 0) raiseError('ZeroDivisionError', 'float floor division by zero');
-    return mkfloat(Math.floor(x / y));
+    return mkfloat(floatFloorDiv(x, y));
   }
   const r = dunderBinary('//', a, b);
   if (r !== undefined) return r;
@@ -333,10 +361,7 @@ function modSlow(a: any, b: any): any {
     }
     const x = asFloat(a), y = asFloat(b);
     if (y === 0) raiseError('ZeroDivisionError', 'float modulo');
-    let r = x % y;
-    if (r !== 0 && (r < 0) !== (y < 0)) r += y;
-    else if (r === 0) r = y < 0 ? -0 : 0;
-    return mkfloat(r);
+    return mkfloat(floatMod(x, y));
   }
   const r = dunderBinary('%', a, b);
   if (r !== undefined) return r;
