@@ -332,7 +332,9 @@ class Gen {
     const globals = [...scope.symbols.values()];
     let head = "'use strict';\n";
     head += `const {${HELPERS.filter(x => this.usedHelpers.has(x)).map(x => `${x}: $${x}`).join(', ')}} = $rt;\n`;
-    if (globals.length && !this.repl) head += `${this.varKw} ${[...globals.map(s => s.jsName), ...[...this.twinBySym.values()].map(t => t.name)].join(', ')};\n`;
+    // ('quickjs') a twin starts as a function raising NameError, so a call that runs before the
+    // def statement reports the name (QuickJS's "not a function" names no callee)
+    if (globals.length && !this.repl) head += `${this.varKw} ${[...globals.map(s => s.jsName), ...[...this.twinBySym].map(([s, t]) => `${t.name} = $rt.unboundDef(${JSON.stringify(s.name)})`)].join(', ')};\n`;
     if (globals.length && !this.repl) {
       // module attributes read and write the module's variables (and a def's twin follows its name)
       const twinSet = (s: Sym) => {
@@ -1371,7 +1373,8 @@ class Gen {
     });
     const init = this.temp(), o = this.temp(), r = this.temp();
     const rest = as.map(a => ', ' + a).join('');
-    return `(${pre}${f} !== undefined && (${init} = ${f}.rawInit) != null ? (${o} = new ${f}.Inst(), (${r} = ${init}(${o}${rest})) == null ? ${o} : ${this.h('initResult')}(${r})) : ${f}(${as.join(', ')}))`;
+    // (undefined: the class statement has not run yet, a NameError as in Python; no extra test)
+    return `(${pre}${f} === undefined ? $rt.nameError(${JSON.stringify(f.replace(/\$.*$/, ''))}) : (${init} = ${f}.rawInit) != null ? (${o} = new ${f}.Inst(), (${r} = ${init}(${o}${rest})) == null ? ${o} : ${this.h('initResult')}(${r})) : ${f}(${as.join(', ')}))`;
   }
 
   private call(e: A.Call): string {
