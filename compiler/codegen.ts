@@ -632,7 +632,7 @@ class Gen {
   private isBuiltinRange(e: A.Expr): boolean {
     if (e.kind !== 'Call' || e.func.kind !== 'Name' || e.func.id !== 'range' || e.keywords.length) return false;
     const b = bindingOf(e.func);
-    return !!b && b.kind === 'builtin' && !e.args.some(a => a.kind === 'Starred') && e.args.length >= 1 && e.args.length <= 3;
+    return !!b && b.kind === 'builtin' && !e.args.some(a => a.kind === 'Starred') && e.args.length >= 1 && e.args.length <= 3 && !e.args.some(bigConst);
   }
 
   /** `range(...)` with the builtin range: [start, stop, step] JS expressions, else null. */
@@ -641,6 +641,9 @@ class Gen {
     const b = bindingOf(e.func);
     if (!b || b.kind !== 'builtin') return null;
     if (e.args.some(a => a.kind === 'Starred') || e.args.length < 1 || e.args.length > 3) return null;
+    // a bound the compiler sees is past 2**53 (range(2**60, 2**60 + 3)): an ordinary loop over
+    // the range object, whose items may be bigints (a counted loop's variable is always a number)
+    if (e.args.some(bigConst)) return null;
     const arg = (x: A.Expr) => (x.kind === 'IntLit' && typeof x.value === 'number' ? String(x.value)
       : x.kind === 'UnaryOp' && x.op === '-' && x.operand.kind === 'IntLit' && typeof x.operand.value === 'number' ? String(-x.operand.value)
         : `${this.h('rangeArg')}(${this.expr(x)})`);
@@ -1664,7 +1667,8 @@ class Gen {
       let head: string;
       if (counted[i] && i === 0) {
         const en = this.id('e'), st = this.id('s');
-        head = `for (${this.varKw} ${v} = ${first}.start, ${en} = ${first}.stop, ${st} = ${first}.step; ${st} > 0 ? ${v} < ${en} : ${v} > ${en}; ${v} += ${st})`;
+        // (a range past 2**53 that shows only at run time: OverflowError, as rangeArg raises)
+        head = `for (${this.varKw} ${v} = ${first}.big ? ${this.h('rangeArg')}(${first}.start) : ${first}.start, ${en} = ${first}.stop, ${st} = ${first}.step; ${st} > 0 ? ${v} < ${en} : ${v} > ${en}; ${v} += ${st})`;
       } else if (counted[i]) {
         const [start, stop, step] = this.rangeCall(g.iter)!;
         const en = this.id('e'), st = this.id('s');
@@ -1687,6 +1691,36 @@ class Gen {
         if (reduce === 'sum') return `((${first}) => { ${decl}let ${r} = 0; ${inner} return ${r}; })(${src})`;
         if (reduce) return `((${first}) => { ${decl}${inner} return ${reduce === 'all'}; })(${src})`; return `(function* (${first}) { ${decl}${inner} })(${src})`;
     }
+  }
+}
+
+/**
+ * Whether e is an int computed from literals alone (2**60, -(10**18), 1 << 70) whose value is
+ * past the safe range: a range bound that can never be a counted loop's number.
+ */
+function bigConst(e: A.Expr): boolean {
+  const v = constInt(e, 0);
+  return v !== null && (v > 9007199254740991n || v < -9007199254740991n);
+}
+
+function constInt(e: A.Expr, depth: number): bigint | null {
+  if (depth > 32) return null;
+  if (e.kind === 'IntLit') return BigInt(e.value);
+  if (e.kind === 'UnaryOp' && (e.op === '-' || e.op === '+')) {
+    const x = constInt(e.operand, depth + 1);
+    return x === null ? null : e.op === '-' ? -x : x;
+  }
+  if (e.kind !== 'BinOp') return null;
+  const a = constInt(e.left, depth + 1), b = constInt(e.right, depth + 1);
+  if (a === null || b === null) return null;
+  switch (e.op) {
+    case '+': return a + b;
+    case '-': return a - b;
+    case '*': return a * b;
+    // (bounded: a constant the size of memory is left to run time)
+    case '**': return b >= 0n && BigInt((a < 0n ? -a : a).toString(2).length) * b <= 65536n ? a ** b : null;
+    case '<<': return b >= 0n && b <= 65536n ? a << b : null;
+    default: return null;
   }
 }
 

@@ -253,9 +253,9 @@ function len(x: unknown): number { return ops.len(x); }
 
 function range(...args: unknown[]): PyRange {
   const n = args.length;
-  if (n === 1) return new PyRange(0, ops.rangeArg(args[0]), 1);
-  if (n === 2) return new PyRange(ops.rangeArg(args[0]), ops.rangeArg(args[1]), 1);
-  if (n === 3) return new PyRange(ops.rangeArg(args[0]), ops.rangeArg(args[1]), ops.rangeArg(args[2]));
+  if (n === 1) return new PyRange(0, ops.rangeInt(args[0]), 1);
+  if (n === 2) return new PyRange(ops.rangeInt(args[0]), ops.rangeInt(args[1]), 1);
+  if (n === 3) return new PyRange(ops.rangeInt(args[0]), ops.rangeInt(args[1]), ops.rangeInt(args[2]));
   if (n === 0) raiseError('TypeError', 'range expected at least 1 argument, got 0');
   raiseError('TypeError', `range expected at most 3 arguments, got ${n}`);
 }
@@ -463,7 +463,7 @@ function reversed(x: any): Iterable<unknown> {
   if (Array.isArray(x)) return (function* () { for (let i = x.length - 1; i >= 0; i--) { if (i < x.length) yield x[i]; } })();
   if (x instanceof PyTuple) return x.items.slice().reverse()[Symbol.iterator]() as any;
   if (typeof x === 'string') return Array.from(x).reverse()[Symbol.iterator]() as any;
-  if (x instanceof PyRange) return new PyRange(x.at(x.length - 1), x.start - x.step, -x.step)[Symbol.iterator]() as any;
+  if (x instanceof PyRange) return x.reversed() as any;
   if (x instanceof PyDict) return Array.from(x.table.keys()).reverse()[Symbol.iterator]() as any;
   if (x !== null && typeof x === 'object') {
     if (typeof x.$__reversed__ === 'function') return invoke(x.$__reversed__, x, []);
@@ -982,9 +982,11 @@ function installMethods(): void {
     count(this: PyRange, x: unknown) { return ops.contains(this, x) ? 1 : 0; },
     index(this: PyRange, x: unknown) {
       if (!ops.contains(this, x)) raiseError('ValueError', `${repr(x)} is not in range`);
-      return ((x as number) - this.start) / this.step;
+      if (!this.big && typeof x === 'number') return (x - (this.start as number)) / (this.step as number);
+      if (typeof x !== 'number' && typeof x !== 'bigint') { let i = 0; for (const v of this) { if (ops.eq(v, x)) return i; i++; } }
+      return mkint((BigInt(x as number | bigint) - BigInt(this.start)) / BigInt(this.step));
     },
-    size(this: PyRange) { return this.length; },
+    size(this: PyRange) { return this.len(); },
   });
   for (const [k, get] of [['start', (r: PyRange) => r.start], ['stop', (r: PyRange) => r.stop], ['step', (r: PyRange) => r.step]] as const) {
     Object.defineProperty(PyRange.prototype, '$' + k, { get() { return get(this); } });

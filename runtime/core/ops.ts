@@ -683,6 +683,11 @@ function eqSlow(a: any, b: any): boolean {
     return true;
   }
   if (a instanceof PyRange && b instanceof PyRange) {
+    if (a.big || b.big) {
+      const n = a.big ? a.blen : BigInt(a.length);
+      if (n !== (b.big ? b.blen : BigInt(b.length))) return false;
+      return n === 0n || (a.start === b.start && (n === 1n || a.step === b.step));
+    }
     if (a.length !== b.length) return false;
     if (a.length === 0) return true;
     return a.start === b.start && (a.length === 1 || a.step === b.step);
@@ -819,13 +824,10 @@ export function contains(container: any, x: any): boolean {
     return false;
   }
   if (container instanceof PyRange) {
-    if (typeof x !== 'number' || !Number.isInteger(x)) {
-      for (const v of container) if (eq(v, x)) return true;
-      return false;
-    }
-    const { start, stop, step } = container;
-    if (step > 0 ? x < start || x >= stop : x > start || x <= stop) return false;
-    return (x - start) % step === 0;
+    if ((typeof x === 'number' && Number.isInteger(x)) || typeof x === 'bigint') return container.hasInt(x);
+    if (typeof x === 'boolean') return container.hasInt(x ? 1 : 0);
+    for (const v of container) if (eq(v, x)) return true;
+    return false;
   }
   if (container instanceof PyBytes) {
     if (typeof x === 'number') return container.data.includes(x);
@@ -915,7 +917,7 @@ export function len(x: any): number {
   if (x instanceof PyDict || x instanceof PySet) return x.size;
   if (x instanceof PyTuple) return x.items.length;
   if (x instanceof PyBytes) return x.data.length;
-  if (x instanceof PyRange) return x.length;
+  if (x instanceof PyRange) return x.len() as number;
   if (x !== null && typeof x === 'object') {
     const f = x.$__len__;
     if (typeof f === 'function') {
@@ -967,12 +969,9 @@ function getitemSlow(o: any, k: any): any {
     return o.items[seqIndex(k, o.items.length, 'tuple')];
   }
   if (o instanceof PyRange) {
-    if (k instanceof PySlice) {
-      const [s, , st, count] = sliceIndices(o.length, k.start, k.stop, k.step);
-      const start = o.at(s);
-      return new PyRange(start, start + count * st * o.step, st * o.step);
-    }
-    return o.at(seqIndex(k, o.length, 'range object'));
+    if (k instanceof PySlice) return o.slice(k.start, k.stop, k.step);
+    if (typeof k === 'number' && Number.isInteger(k) || typeof k === 'bigint') return o.item(k);
+    return o.item(rangeIndexArg(k));
   }
   if (o instanceof PyBytes) {
     if (k instanceof PySlice) {
@@ -1197,7 +1196,30 @@ export function unpack(o: any, n: number, star = -1): unknown[] {
   return out;
 }
 
-/** range() bounds for a compiled `for i in range(...)` loop; null when not plain ints. */
+/** A range() argument: an int of any size (a bool counts as one; __index__ is called). */
+export function rangeInt(x: unknown): number | bigint {
+  if (typeof x === 'number' && Number.isInteger(x)) return x;
+  if (typeof x === 'bigint') return x;
+  if (typeof x === 'boolean') return x ? 1 : 0;
+  const f = (x as any)?.$__index__;
+  if (typeof f === 'function') return rangeInt(invoke(f, x, []));
+  raiseError('TypeError', `'${typeOf(x).pyName}' object cannot be interpreted as an integer`);
+}
+
+/** A range index that is not an int: bool or __index__, else CPython's TypeError. */
+function rangeIndexArg(k: unknown): number | bigint {
+  if (typeof k === 'boolean') return k ? 1 : 0;
+  const f = (k as any)?.$__index__;
+  if (k !== null && typeof k === 'object' && typeof f === 'function') return rangeIndexArg(invoke(f, k, []));
+  if (typeof k === 'number' && Number.isInteger(k) || typeof k === 'bigint') return k;
+  raiseError('TypeError', `range indices must be integers or slices, not ${typeOf(k).pyName}`);
+}
+
+/**
+ * range() bounds for a compiled `for i in range(...)` loop: a safe int. The loop's variable is
+ * known to hold numbers (codegen's 'int' fact), so a bound past 2**53 that only shows at run
+ * time is an OverflowError here (a bound the compiler sees is big makes an ordinary loop).
+ */
 export function rangeArg(x: unknown): number {
   if (typeof x === 'number' && Number.isInteger(x)) return x;
   if (typeof x === 'boolean') return x ? 1 : 0;
