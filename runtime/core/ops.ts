@@ -914,7 +914,11 @@ export function lenVs(x: any, k: number): number {
 export function len(x: any): number {
   if (typeof x === 'string') return strLen(x);
   if (Array.isArray(x)) return x.length;
-  if (x instanceof PyDict || x instanceof PySet) return x.size;
+  if (x instanceof PyDict || x instanceof PySet) {
+    // (a subclass may override __len__: it goes through the dunder below)
+    const p = Object.getPrototypeOf(x);
+    if (p === PyDict.prototype || p === PySet.prototype || p === PyFrozenSet.prototype) return x.size;
+  }
   if (x instanceof PyTuple) return x.items.length;
   if (x instanceof PyBytes) return x.data.length;
   if (x instanceof PyRange) return x.len() as number;

@@ -57,7 +57,8 @@ export function repr(x: any): string {
   if (x === null) return 'None';
   if (x instanceof PyFloat) return floatRepr(x.v);
   if (Array.isArray(x) && typeOf(x).builtin) return seqRepr(x, '[', ']', x);
-  if (x instanceof PyTuple) return x.items.length === 1 ? seqRepr(x.items, '(', ',)', x) : seqRepr(x.items, '(', ')', x);
+  // (a subclass of tuple reprs as a tuple unless it has its own __repr__)
+  if (x instanceof PyTuple && (typeOf(x).builtin || (x as any).$__repr__ === (PyTuple.prototype as any).$__repr__)) return x.items.length === 1 ? seqRepr(x.items, '(', ',)', x) : seqRepr(x.items, '(', ')', x);
   if (x instanceof PyDict && typeOf(x).builtin) return dictRepr(x);
   if (x instanceof PySet && typeOf(x).builtin) {
     const frozen = x instanceof PyFrozenSet;
