@@ -936,6 +936,11 @@ function installMethods(): void {
     // (lists compare in ops.eq; these answer for a list-like instance, or a list against one)
     __eq__(this: unknown[], o: unknown) { return o instanceof Array ? ops.eq(Array.from(this), Array.from(o)) : ops.NotImplemented; },
     __ne__(this: unknown[], o: unknown) { return o instanceof Array ? !ops.eq(Array.from(this), Array.from(o)) : ops.NotImplemented; },
+    __add__(this: unknown[], o: unknown) { return o instanceof Array ? Array.from(this).concat(Array.from(o)) : ops.NotImplemented; },
+    __mul__(this: unknown[], n: unknown) { return typeof n === 'number' || typeof n === 'bigint' || typeof n === 'boolean' ? ops.mul(Array.from(this), n) : ops.NotImplemented; },
+    __rmul__(this: unknown[], n: unknown) { return typeof n === 'number' || typeof n === 'bigint' || typeof n === 'boolean' ? ops.mul(Array.from(this), n) : ops.NotImplemented; },
+    __iadd__(this: unknown[], o: unknown) { const a = Array.from(this); ops.iop('+', a, o); listAssign(this, a); return this; },
+    __imul__(this: unknown[], n: unknown) { const a = Array.from(this); ops.iop('*', a, n); listAssign(this, a); return this; },
   };
   defMethods(Array.prototype, listMethods, ['sort', '__init__']);
 

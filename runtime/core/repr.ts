@@ -66,6 +66,11 @@ export function repr(x: any): string {
     const body = seqRepr(Array.from(x), '{', '}', x);
     return frozen ? `frozenset(${body})` : body;
   }
+  // a subclass of set or frozenset without its own __repr__: Name({...}), as CPython
+  if (x instanceof PySet && (x as any).$__repr__ === (PySet.prototype as any).$__repr__) {
+    const name = typeOf(x).pyName;
+    return x.size === 0 ? `${name}()` : `${name}(${seqRepr(Array.from(x), '{', '}', x)})`;
+  }
   if (x instanceof PyBytes) return bytesRepr(x);
   if (x instanceof PyComplex) return complexRepr(x);
   if (x instanceof PyRange) return x.step === 1 ? `range(${x.start}, ${x.stop})` : `range(${x.start}, ${x.stop}, ${x.step})`;
