@@ -312,6 +312,7 @@ class Gen {
     // statement, so a task can recreate a function from captured values (DESIGN: artifacts).
     const body: Segment[] = [];
     const factories: Segment[] = [];
+    this.moduleBody = mod.body;
     if (this.sentinelArgs && !this.repl) this.findTwins(mod, scope);
     for (const st of mod.body) {
       if (this.repl && st.kind === 'ExprStmt') {
@@ -937,11 +938,12 @@ class Gen {
       const ps = implicitFirst ? pnames : pnames.slice(1);
       const ad = ps.map(p => '$' + p);
       const forward = (xs: string[]) => xs.map(p => ', ' + p).join('');
+      // (the raw function is $$f: an adapter parameter is $ + a Python name, and `f` is one)
       const body = this.sentinelArgs
-        ? `if (${SENTINELS[0]} !== undefined) return $f(this${forward(ad)}${forward(SENTINELS)}); return $f(this${forward(ad)});`
-        : `if (arguments.length > ${ps.length}) return $f(this, ...arguments); return $f(this${forward(ad)});`;
+        ? `if (${SENTINELS[0]} !== undefined) return $$f(this${forward(ad)}${forward(SENTINELS)}); return $$f(this${forward(ad)});`
+        : `if (arguments.length > ${ps.length}) return $$f(this, ...arguments); return $$f(this${forward(ad)});`;
       const sigA = this.sentinelArgs ? [...ad, ...SENTINELS] : ad;
-      return `(($f) => ($f.thisAdapter = Object.assign(function (${sigA.join(', ')}) { ${body} }, {raw: $f, params: ${JSON.stringify(implicitFirst ? argNames : argNames.slice(1))}}), $f))(${wrapped})`;
+      return `(($$f) => ($$f.thisAdapter = Object.assign(function (${sigA.join(', ')}) { ${body} }, {raw: $$f, params: ${JSON.stringify(implicitFirst ? argNames : argNames.slice(1))}}), $$f))(${wrapped})`;
     }
     return wrapped;
   }
@@ -1364,6 +1366,29 @@ class Gen {
    * branch: names stay in place only when no argument is a call or other expression that could
    * rebind them (C(x, g()) where g sets the global x passes x's old value).
    */
+  /**
+   * Names bound by a decorated def or class anywhere in the module: a decorator may return any
+   * callable (a class instance with __call__), so calls to them are not direct JS calls.
+   * (Collected on first use, by name: cheap, and only conservative.)
+   */
+  private decorated(): Set<string> {
+    if (this.decoratedNames !== null) return this.decoratedNames;
+    const names = new Set<string>();
+    const walk = (stmts: unknown): void => {
+      if (!Array.isArray(stmts)) return;
+      for (const st of stmts as any[]) {
+        if ((st.kind === 'FunctionDef' || st.kind === 'ClassDef') && st.decorators.length) names.add(st.name);
+        walk(st.body); walk(st.orelse); walk(st.finalbody);
+        if (Array.isArray(st.handlers)) for (const h of st.handlers) walk(h.body);
+        if (Array.isArray(st.cases)) for (const c of st.cases) walk(c.body);
+      }
+    };
+    walk(this.moduleBody);
+    return (this.decoratedNames = names);
+  }
+  private decoratedNames: Set<string> | null = null;
+  private moduleBody: A.Stmt[] = [];
+
   private newInstance(f: string, args: string[]): string {
     let pre = '';
     const isName = (a: string) => /^[A-Za-z_$][\w$]*$/.test(a), isNumber = (a: string) => /^-?\d+(?:\.\d+)?$/.test(a);
@@ -1430,7 +1455,7 @@ class Gen {
     if (e.func.kind === 'Name') {
       const b = this.binding(e.func);
       if (b.kind === 'builtin' && !/^__/.test(e.func.id)) return `${m}${f}(${args.join(', ')})`;
-      if ((b.kind === 'global' || b.kind === 'free' || b.kind === 'local') && b.sym.stable && !b.sym.bindings.has('import') && !b.sym.bindings.has('param') && f === b.sym.jsName) {
+      if ((b.kind === 'global' || b.kind === 'free' || b.kind === 'local') && b.sym.stable && !b.sym.bindings.has('import') && !b.sym.bindings.has('param') && f === b.sym.jsName && !this.decorated().has(e.func.id)) {
         if (this.sentinelArgs && b.sym.bindings.size === 1 && b.sym.bindings.has('class')) return m + this.newInstance(f, args);
         const twin = this.twinBySym.get(b.sym);
         if (twin !== undefined && twin.arity === args.length) return `${m}${twin.name}(${args.join(', ')})`;
