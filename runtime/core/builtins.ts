@@ -932,6 +932,8 @@ function installMethods(): void {
     },
     __contains__(this: unknown[], x: unknown) { return ops.contains(Array.from(this), x); },
     __iter__(this: unknown[]) { return Array.prototype[Symbol.iterator].call(this); },
+    // (reversed() of a list takes its items, not its possibly overridden __len__/__getitem__)
+    __reversed__(this: unknown[]) { return Array.from(this).reverse()[Symbol.iterator](); },
     __repr__(this: unknown[]) { return repr(Array.from(this)); },
     // (lists compare in ops.eq; these answer for a list-like instance, or a list against one)
     __eq__(this: unknown[], o: unknown) { return o instanceof Array ? ops.eq(Array.from(this), Array.from(o)) : ops.NotImplemented; },
