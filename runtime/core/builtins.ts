@@ -372,6 +372,11 @@ function divmod(a: unknown, b: unknown): PyTuple {
     const f = (a as any)?.$__divmod__;
     if (typeof f === 'function') return invoke(f, a, [b]);
   }
+  // CPython names divmod in its float error (int operands keep "integer division or modulo")
+  const isF = (x: unknown) => (typeof x === 'number' && !Number.isInteger(x)) || x instanceof PyFloat;
+  if ((isF(a) || isF(b)) && (b === 0 || b === false || (b instanceof PyFloat && b.v === 0)) && (typeof a === 'number' || typeof a === 'bigint' || typeof a === 'boolean' || a instanceof PyFloat)) {
+    raiseError('ZeroDivisionError', 'float divmod()');
+  }
   return tuple([ops.floordiv(a, b), ops.mod(a, b)]);
 }
 
