@@ -1357,16 +1357,6 @@ class Gen {
   }
 
   /**
-   * `C(args)` for a name bound only by `class` ('quickjs'): where the class takes the common
-   * construction path (see makeClass: a compiled __init__, no __new__, no attribute hooks), the
-   * instance is allocated and __init__'s raw function called in place, without the class
-   * function's rest array, apply and this-adapter (about a third of a small construction's cost
-   * in QuickJS); any other class, a decorator's result, or the name before its class statement
-   * has run, is called as before. The arguments are evaluated once, in order, before either
-   * branch: names stay in place only when no argument is a call or other expression that could
-   * rebind them (C(x, g()) where g sets the global x passes x's old value).
-   */
-  /**
    * Names bound by a decorated def or class anywhere in the module: a decorator may return any
    * callable (a class instance with __call__), so calls to them are not direct JS calls.
    * (Collected on first use, by name: cheap, and only conservative.)
@@ -1389,6 +1379,16 @@ class Gen {
   private decoratedNames: Set<string> | null = null;
   private moduleBody: A.Stmt[] = [];
 
+  /**
+   * `C(args)` for a name bound only by `class` ('quickjs'): where the class takes the common
+   * construction path (see makeClass: a compiled __init__, no __new__, no attribute hooks), the
+   * instance is allocated and __init__'s raw function called in place, without the class
+   * function's rest array, apply and this-adapter (about a third of a small construction's cost
+   * in QuickJS); any other class, or a decorator's result, is called as before, and the name
+   * before its class statement has run raises NameError. The arguments are evaluated once, in order, before either
+   * branch: names stay in place only when no argument is a call or other expression that could
+   * rebind them (C(x, g()) where g sets the global x passes x's old value).
+   */
   private newInstance(f: string, args: string[]): string {
     let pre = '';
     const isName = (a: string) => /^[A-Za-z_$][\w$]*$/.test(a), isNumber = (a: string) => /^-?\d+(?:\.\d+)?$/.test(a);
