@@ -320,6 +320,7 @@ class Gen {
     // statement, so a task can recreate a function from captured values (DESIGN: artifacts).
     const body: Segment[] = [];
     const factories: Segment[] = [];
+    this.moduleBody = mod.body;
     if (this.sentinelArgs && !this.repl) this.findTwins(mod, scope);
     for (const st of mod.body) {
       if (this.repl && st.kind === 'ExprStmt') {
@@ -340,7 +341,9 @@ class Gen {
     const globals = [...scope.symbols.values()];
     let head = "'use strict';\n";
     head += `const {${HELPERS.filter(x => this.usedHelpers.has(x)).map(x => `${x}: $${x}`).join(', ')}} = $rt;\n`;
-    if (globals.length && !this.repl) head += `${this.varKw} ${[...globals.map(s => s.jsName), ...[...this.twinBySym.values()].map(t => t.name)].join(', ')};\n`;
+    // ('quickjs') a twin starts as a function raising NameError, so a call that runs before the
+    // def statement reports the name (QuickJS's "not a function" names no callee)
+    if (globals.length && !this.repl) head += `${this.varKw} ${[...globals.map(s => s.jsName), ...[...this.twinBySym].map(([s, t]) => `${t.name} = $rt.unboundDef(${JSON.stringify(s.name)})`)].join(', ')};\n`;
     if (globals.length && !this.repl) {
       // module attributes read and write the module's variables (and a def's twin follows its name)
       const twinSet = (s: Sym) => {
@@ -641,7 +644,7 @@ class Gen {
   private isBuiltinRange(e: A.Expr): boolean {
     if (e.kind !== 'Call' || e.func.kind !== 'Name' || e.func.id !== 'range' || e.keywords.length) return false;
     const b = bindingOf(e.func);
-    return !!b && b.kind === 'builtin' && !e.args.some(a => a.kind === 'Starred') && e.args.length >= 1 && e.args.length <= 3;
+    return !!b && b.kind === 'builtin' && !e.args.some(a => a.kind === 'Starred') && e.args.length >= 1 && e.args.length <= 3 && !e.args.some(bigConst);
   }
 
   /** `range(...)` with the builtin range: [start, stop, step] JS expressions, else null. */
@@ -650,6 +653,9 @@ class Gen {
     const b = bindingOf(e.func);
     if (!b || b.kind !== 'builtin') return null;
     if (e.args.some(a => a.kind === 'Starred') || e.args.length < 1 || e.args.length > 3) return null;
+    // a bound the compiler sees is past 2**53 (range(2**60, 2**60 + 3)): an ordinary loop over
+    // the range object, whose items may be bigints (a counted loop's variable is always a number)
+    if (e.args.some(bigConst)) return null;
     const arg = (x: A.Expr) => (x.kind === 'IntLit' && typeof x.value === 'number' ? String(x.value)
       : x.kind === 'UnaryOp' && x.op === '-' && x.operand.kind === 'IntLit' && typeof x.operand.value === 'number' ? String(-x.operand.value)
         : `${this.h('rangeArg')}(${this.expr(x)})`);
@@ -952,11 +958,12 @@ class Gen {
       const ps = implicitFirst ? pnames : pnames.slice(1);
       const ad = ps.map(p => '$' + p);
       const forward = (xs: string[]) => xs.map(p => ', ' + p).join('');
+      // (the raw function is $$f: an adapter parameter is $ + a Python name, and `f` is one)
       const body = this.sentinelArgs
-        ? `if (${SENTINELS[0]} !== undefined) return $f(this${forward(ad)}${forward(SENTINELS)}); return $f(this${forward(ad)});`
-        : `if (arguments.length > ${ps.length}) return $f(this, ...arguments); return $f(this${forward(ad)});`;
+        ? `if (${SENTINELS[0]} !== undefined) return $$f(this${forward(ad)}${forward(SENTINELS)}); return $$f(this${forward(ad)});`
+        : `if (arguments.length > ${ps.length}) return $$f(this, ...arguments); return $$f(this${forward(ad)});`;
       const sigA = this.sentinelArgs ? [...ad, ...SENTINELS] : ad;
-      return `(($f) => ($f.thisAdapter = Object.assign(function (${sigA.join(', ')}) { ${body} }, {raw: $f, params: ${JSON.stringify(implicitFirst ? argNames : argNames.slice(1))}}), $f))(${wrapped})`;
+      return `(($$f) => ($$f.thisAdapter = Object.assign(function (${sigA.join(', ')}) { ${body} }, {raw: $$f, params: ${JSON.stringify(implicitFirst ? argNames : argNames.slice(1))}}), $$f))(${wrapped})`;
     }
     return wrapped;
   }
@@ -1382,12 +1389,35 @@ class Gen {
   }
 
   /**
+   * Names bound by a decorated def or class anywhere in the module: a decorator may return any
+   * callable (a class instance with __call__), so calls to them are not direct JS calls.
+   * (Collected on first use, by name: cheap, and only conservative.)
+   */
+  private decorated(): Set<string> {
+    if (this.decoratedNames !== null) return this.decoratedNames;
+    const names = new Set<string>();
+    const walk = (stmts: unknown): void => {
+      if (!Array.isArray(stmts)) return;
+      for (const st of stmts as any[]) {
+        if ((st.kind === 'FunctionDef' || st.kind === 'ClassDef') && st.decorators.length) names.add(st.name);
+        walk(st.body); walk(st.orelse); walk(st.finalbody);
+        if (Array.isArray(st.handlers)) for (const h of st.handlers) walk(h.body);
+        if (Array.isArray(st.cases)) for (const c of st.cases) walk(c.body);
+      }
+    };
+    walk(this.moduleBody);
+    return (this.decoratedNames = names);
+  }
+  private decoratedNames: Set<string> | null = null;
+  private moduleBody: A.Stmt[] = [];
+
+  /**
    * `C(args)` for a name bound only by `class` ('quickjs'): where the class takes the common
    * construction path (see makeClass: a compiled __init__, no __new__, no attribute hooks), the
    * instance is allocated and __init__'s raw function called in place, without the class
    * function's rest array, apply and this-adapter (about a third of a small construction's cost
-   * in QuickJS); any other class, a decorator's result, or the name before its class statement
-   * has run, is called as before. The arguments are evaluated once, in order, before either
+   * in QuickJS); any other class, or a decorator's result, is called as before, and the name
+   * before its class statement has run raises NameError. The arguments are evaluated once, in order, before either
    * branch: names stay in place only when no argument is a call or other expression that could
    * rebind them (C(x, g()) where g sets the global x passes x's old value).
    */
@@ -1403,7 +1433,8 @@ class Gen {
     });
     const init = this.temp(), o = this.temp(), r = this.temp();
     const rest = as.map(a => ', ' + a).join('');
-    return `(${pre}${f} !== undefined && (${init} = ${f}.rawInit) != null ? (${o} = new ${f}.Inst(), (${r} = ${init}(${o}${rest})) == null ? ${o} : ${this.h('initResult')}(${r})) : ${f}(${as.join(', ')}))`;
+    // (undefined: the class statement has not run yet, a NameError as in Python; no extra test)
+    return `(${pre}${f} === undefined ? $rt.nameError(${JSON.stringify(f.replace(/\$.*$/, ''))}) : (${init} = ${f}.rawInit) != null ? (${o} = new ${f}.Inst(), (${r} = ${init}(${o}${rest})) == null ? ${o} : ${this.h('initResult')}(${r})) : ${f}(${as.join(', ')}))`;
   }
 
   private call(e: A.Call): string {
@@ -1456,7 +1487,7 @@ class Gen {
     if (e.func.kind === 'Name') {
       const b = this.binding(e.func);
       if (b.kind === 'builtin' && !/^__/.test(e.func.id)) return `${m}${f}(${args.join(', ')})`;
-      if ((b.kind === 'global' || b.kind === 'free' || b.kind === 'local') && b.sym.stable && !b.sym.bindings.has('import') && !b.sym.bindings.has('param') && f === b.sym.jsName) {
+      if ((b.kind === 'global' || b.kind === 'free' || b.kind === 'local') && b.sym.stable && !b.sym.bindings.has('import') && !b.sym.bindings.has('param') && f === b.sym.jsName && !this.decorated().has(e.func.id)) {
         if (this.sentinelArgs && b.sym.bindings.size === 1 && b.sym.bindings.has('class')) return m + this.newInstance(f, args);
         const twin = this.twinBySym.get(b.sym);
         if (twin !== undefined && twin.arity === args.length) return `${m}${twin.name}(${args.join(', ')})`;
@@ -1694,7 +1725,8 @@ class Gen {
       let head: string;
       if (counted[i] && i === 0) {
         const en = this.id('e'), st = this.id('s');
-        head = `for (${this.varKw} ${v} = ${first}.start, ${en} = ${first}.stop, ${st} = ${first}.step; ${st} > 0 ? ${v} < ${en} : ${v} > ${en}; ${v} += ${st})`;
+        // (a range past 2**53 that shows only at run time: OverflowError, as rangeArg raises)
+        head = `for (${this.varKw} ${v} = ${first}.big ? ${this.h('rangeArg')}(${first}.start) : ${first}.start, ${en} = ${first}.stop, ${st} = ${first}.step; ${st} > 0 ? ${v} < ${en} : ${v} > ${en}; ${v} += ${st})`;
       } else if (counted[i]) {
         const [start, stop, step] = this.rangeCall(g.iter)!;
         const en = this.id('e'), st = this.id('s');
@@ -1717,6 +1749,36 @@ class Gen {
         if (reduce === 'sum') return `((${first}) => { ${decl}let ${r} = 0; ${inner} return ${r}; })(${src})`;
         if (reduce) return `((${first}) => { ${decl}${inner} return ${reduce === 'all'}; })(${src})`; return `(function* (${first}) { ${decl}${inner} })(${src})`;
     }
+  }
+}
+
+/**
+ * Whether e is an int computed from literals alone (2**60, -(10**18), 1 << 70) whose value is
+ * past the safe range: a range bound that can never be a counted loop's number.
+ */
+function bigConst(e: A.Expr): boolean {
+  const v = constInt(e, 0);
+  return v !== null && (v > 9007199254740991n || v < -9007199254740991n);
+}
+
+function constInt(e: A.Expr, depth: number): bigint | null {
+  if (depth > 32) return null;
+  if (e.kind === 'IntLit') return BigInt(e.value);
+  if (e.kind === 'UnaryOp' && (e.op === '-' || e.op === '+')) {
+    const x = constInt(e.operand, depth + 1);
+    return x === null ? null : e.op === '-' ? -x : x;
+  }
+  if (e.kind !== 'BinOp') return null;
+  const a = constInt(e.left, depth + 1), b = constInt(e.right, depth + 1);
+  if (a === null || b === null) return null;
+  switch (e.op) {
+    case '+': return a + b;
+    case '-': return a - b;
+    case '*': return a * b;
+    // (bounded: a constant the size of memory is left to run time)
+    case '**': return b >= 0n && BigInt((a < 0n ? -a : a).toString(2).length) * b <= 65536n ? a ** b : null;
+    case '<<': return b >= 0n && b <= 65536n ? a << b : null;
+    default: return null;
   }
 }
 

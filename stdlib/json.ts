@@ -52,7 +52,7 @@ export function create(ctx: StdlibContext): Record<string, unknown> {
       }
       if (typeof x === 'bigint') return x.toString();
       if (x instanceof PyFloat) return floatStr(x.v);
-      const isList = Array.isArray(x) || x instanceof PyTuple;
+      const isList = x instanceof Array || x instanceof PyTuple; // (instanceof: a list-like subclass instance too)
       if (isList || x instanceof PyDict) {
         if (seen.has(x)) raiseError('ValueError', 'Circular reference detected');
         seen.add(x);
@@ -61,7 +61,7 @@ export function create(ctx: StdlibContext): Record<string, unknown> {
         const sep = o.indent !== null ? o.itemSep.trimEnd() : o.itemSep;
         let out: string;
         if (isList) {
-          const items: unknown[] = Array.isArray(x) ? x : x.items;
+          const items: unknown[] = Array.isArray(x) ? x : x instanceof Array ? Array.from(x) : x.items;
           out = items.length === 0 ? '[]' : '[' + nl + items.map(v => enc(v, level + 1)).join(sep + nl) + end + ']';
         } else {
           let entries = Array.from((x as PyDict).table.entries()).map(([k, v]) => {

@@ -253,9 +253,9 @@ function len(x: unknown): number { return ops.len(x); }
 
 function range(...args: unknown[]): PyRange {
   const n = args.length;
-  if (n === 1) return new PyRange(0, ops.rangeArg(args[0]), 1);
-  if (n === 2) return new PyRange(ops.rangeArg(args[0]), ops.rangeArg(args[1]), 1);
-  if (n === 3) return new PyRange(ops.rangeArg(args[0]), ops.rangeArg(args[1]), ops.rangeArg(args[2]));
+  if (n === 1) return new PyRange(0, ops.rangeInt(args[0]), 1);
+  if (n === 2) return new PyRange(ops.rangeInt(args[0]), ops.rangeInt(args[1]), 1);
+  if (n === 3) return new PyRange(ops.rangeInt(args[0]), ops.rangeInt(args[1]), ops.rangeInt(args[2]));
   if (n === 0) raiseError('TypeError', 'range expected at least 1 argument, got 0');
   raiseError('TypeError', `range expected at most 3 arguments, got ${n}`);
 }
@@ -372,6 +372,11 @@ function divmod(a: unknown, b: unknown): PyTuple {
     const f = (a as any)?.$__divmod__;
     if (typeof f === 'function') return invoke(f, a, [b]);
   }
+  // CPython names divmod in its float error (int operands keep "integer division or modulo")
+  const isF = (x: unknown) => (typeof x === 'number' && !Number.isInteger(x)) || x instanceof PyFloat;
+  if ((isF(a) || isF(b)) && (b === 0 || b === false || (b instanceof PyFloat && b.v === 0)) && (typeof a === 'number' || typeof a === 'bigint' || typeof a === 'boolean' || a instanceof PyFloat)) {
+    raiseError('ZeroDivisionError', 'float divmod()');
+  }
   return tuple([ops.floordiv(a, b), ops.mod(a, b)]);
 }
 
@@ -463,7 +468,7 @@ function reversed(x: any): Iterable<unknown> {
   if (Array.isArray(x)) return (function* () { for (let i = x.length - 1; i >= 0; i--) { if (i < x.length) yield x[i]; } })();
   if (x instanceof PyTuple) return x.items.slice().reverse()[Symbol.iterator]() as any;
   if (typeof x === 'string') return Array.from(x).reverse()[Symbol.iterator]() as any;
-  if (x instanceof PyRange) return new PyRange(x.at(x.length - 1), x.start - x.step, -x.step)[Symbol.iterator]() as any;
+  if (x instanceof PyRange) return x.reversed() as any;
   if (x instanceof PyDict) return Array.from(x.table.keys()).reverse()[Symbol.iterator]() as any;
   if (x !== null && typeof x === 'object') {
     if (typeof x.$__reversed__ === 'function') return invoke(x.$__reversed__, x, []);
@@ -732,9 +737,25 @@ export function initBuiltinTypes(): void {
   });
   const listProto = Array.prototype as any;
   builtinType('list', listProto, function list(x?: unknown) { return x === undefined ? [] : ops.toArray(x); }, [], {
-    nativeNew: (cls) => { const a: any = []; Object.setPrototypeOf(a, cls.prototype); return a; },
+    nativeNew: listNew,
   });
-  builtinType('tuple', PyTuple.prototype, function tuple_(x?: unknown) { return x === undefined ? EMPTY_TUPLE : x instanceof PyTuple ? x : tuple(ops.toArray(x)); });
+  builtinType('tuple', PyTuple.prototype, function tuple_(x?: unknown) { return x === undefined ? EMPTY_TUPLE : x instanceof PyTuple ? x : tuple(ops.toArray(x)); }, [], {
+    nativeNew: (cls) => { const t: any = new PyTuple([]); Object.setPrototypeOf(t, cls.prototype); return t; },
+  });
+  // tuple.__new__(cls, iterable=()): a subclass's instance is a PyTuple with the subclass's
+  // prototype, its items fixed at creation (so a subclass __new__ calls super().__new__(cls, xs))
+  const tupleNew: any = function (cls: any, ...a: unknown[]) {
+    if (!(typeof cls === 'function' && cls.isClass)) raiseError('TypeError', 'tuple.__new__(X): X is not a type object');
+    const pos = initArgs(a, 'tuple');
+    if (pos.length > 1) raiseError('TypeError', `tuple expected at most 1 argument, got ${pos.length}`);
+    const items = pos.length ? ops.toArray(pos[0]) : [];
+    if (cls === types.tuple) return tuple(items);
+    const t: any = new PyTuple(items);
+    Object.setPrototypeOf(t, cls.prototype);
+    return t;
+  };
+  tupleNew.pyName = '__new__';
+  Object.defineProperty(PyTuple.prototype, '$__new__', { value: Object.assign(function (...a: unknown[]) { return tupleNew(...a); }, { staticOf: tupleNew, kw: true }), writable: true });
   builtinType('dict', PyDict.prototype, function dict(...args: unknown[]) {
     const d = new PyDict();
     dictInit(d, args);
@@ -784,6 +805,57 @@ function parseComplex(s: string): PyComplex {
   return new PyComplex(re, im);
 }
 
+/**
+ * The dunders a list subclass may override that the runtime's list fast paths (Array.isArray:
+ * getitem, len, iter, eq, ...) would skip. A subclass overriding one gets list-like instances.
+ */
+const LIST_PROTOCOL = ['__getitem__', '__setitem__', '__delitem__', '__len__', '__iter__', '__contains__', '__reversed__', '__bool__',
+  '__eq__', '__ne__', '__lt__', '__le__', '__gt__', '__ge__', '__add__', '__radd__', '__iadd__', '__mul__', '__rmul__', '__imul__'].map(d => '$' + d);
+
+/**
+ * list.__new__ for a subclass: a JS array with the subclass's prototype, so its items are the
+ * array's and every list fast path applies; or, when the subclass overrides a dunder of
+ * LIST_PROTOCOL, an ordinary object with `length` and indexed items (a list-like) whose
+ * prototype chain still reaches Array.prototype: list methods (generic over array-likes) work on
+ * it, isinstance(x, list) holds, and the runtime, not seeing an array, calls its dunders.
+ */
+function listNew(cls: any): any {
+  let like: boolean = Object.prototype.hasOwnProperty.call(cls, 'listLike') ? cls.listLike : undefined as any;
+  if (like === undefined) {
+    const p = cls.prototype, ap = Array.prototype as any;
+    like = LIST_PROTOCOL.some(k => p[k] !== ap[k]);
+    Object.defineProperty(cls, 'listLike', { value: like });
+  }
+  if (like) {
+    const o: any = Object.create(cls.prototype);
+    Object.defineProperty(o, 'length', { value: 0, writable: true });
+    return o;
+  }
+  const a: any = [];
+  Object.setPrototypeOf(a, cls.prototype);
+  return a;
+}
+
+/** Makes the list (or list-like) `o` hold exactly `items`. */
+function listAssign(o: unknown[], items: unknown[]): void {
+  const old = o.length;
+  for (let i = 0; i < items.length; i++) o[i] = items[i];
+  if (!Array.isArray(o)) for (let i = items.length; i < old; i++) delete o[i];
+  o.length = items.length;
+}
+
+/** `list.__init__(x)` with an x that is not a list (Python's message for a descriptor). */
+function descriptorError(name: string, type: string, self: unknown): never {
+  raiseError('TypeError', `descriptor '${name}' requires a '${type}' object but received a '${typeOf(self).pyName}'`);
+}
+
+/** The positional arguments of a builtin's __init__ that takes no keywords. */
+function initArgs(a: unknown[], type: string): unknown[] {
+  const { pos, kw } = splitKw(a);
+  noKw(type, kw);
+  return pos;
+}
+
 function dictInit(d: PyDict, args: unknown[]): void {
   const { pos, kw } = splitKw(args);
   if (pos.length > 1) raiseError('TypeError', `dict expected at most 1 argument, got ${pos.length}`);
@@ -808,6 +880,15 @@ function listIndex(a: unknown[], x: unknown, start?: unknown, stop?: unknown): n
 
 function installMethods(): void {
   const listMethods: Record<string, (this: any, ...a: any[]) => unknown> = {
+    // list.__new__ (nativeNew) makes an empty list; __init__ fills it, so a subclass without
+    // its own __init__, or one calling super().__init__(items), gets its items as in Python
+    __init__(this: unknown[], ...a: unknown[]) {
+      if (!(this instanceof Array)) descriptorError('__init__', 'list', this);
+      const pos = initArgs(a, 'list');
+      if (pos.length > 1) raiseError('TypeError', `list expected at most 1 argument, got ${pos.length}`);
+      listAssign(this, pos.length ? ops.toArray(pos[0]) : []);
+      return null;
+    },
     append(this: unknown[], x: unknown) { this.push(x); return null; },
     extend(this: unknown[], it: unknown) {
       if (Array.isArray(it)) { for (let i = 0, n = it.length; i < n; i++) this.push(it[i]); }
@@ -852,13 +933,46 @@ function installMethods(): void {
     lock() { return null; },
     unlock() { return null; },
     __len__(this: unknown[]) { return this.length; },
-    __getitem__(this: unknown[], k: unknown) { return ops.getitem(this.slice.call(this), k); },
-    __setitem__(this: unknown[], k: unknown, v: unknown) { ops.setitem(Array.prototype.slice.call(this) as unknown[], k, v); return null; },
+    // (on a list-like instance, listNew, these are what super().__getitem__(k) and the like reach)
+    __getitem__(this: unknown[], k: unknown) {
+      if (Array.isArray(this)) return ops.getitem(this, k);
+      const o = this as unknown[];
+      if (typeof k === 'number' && Number.isInteger(k)) {
+        const n = o.length, i = k < 0 ? k + n : k;
+        if (i < 0 || i >= n) raiseError('IndexError', 'list index out of range');
+        return o[i];
+      }
+      return ops.getitem(Array.prototype.slice.call(o), k);
+    },
+    __setitem__(this: unknown[], k: unknown, v: unknown) {
+      if (Array.isArray(this)) { ops.setitem(this, k, v); return null; }
+      const a = Array.prototype.slice.call(this) as unknown[];
+      ops.setitem(a, k, v);
+      listAssign(this, a);
+      return null;
+    },
+    __delitem__(this: unknown[], k: unknown) {
+      if (Array.isArray(this)) { ops.delitem(this, k); return null; }
+      const a = Array.prototype.slice.call(this) as unknown[];
+      ops.delitem(a, k);
+      listAssign(this, a);
+      return null;
+    },
     __contains__(this: unknown[], x: unknown) { return ops.contains(Array.from(this), x); },
     __iter__(this: unknown[]) { return Array.prototype[Symbol.iterator].call(this); },
+    // (reversed() of a list takes its items, not its possibly overridden __len__/__getitem__)
+    __reversed__(this: unknown[]) { return Array.from(this).reverse()[Symbol.iterator](); },
     __repr__(this: unknown[]) { return repr(Array.from(this)); },
+    // (lists compare in ops.eq; these answer for a list-like instance, or a list against one)
+    __eq__(this: unknown[], o: unknown) { return o instanceof Array ? ops.eq(Array.from(this), Array.from(o)) : ops.NotImplemented; },
+    __ne__(this: unknown[], o: unknown) { return o instanceof Array ? !ops.eq(Array.from(this), Array.from(o)) : ops.NotImplemented; },
+    __add__(this: unknown[], o: unknown) { return o instanceof Array ? Array.from(this).concat(Array.from(o)) : ops.NotImplemented; },
+    __mul__(this: unknown[], n: unknown) { return typeof n === 'number' || typeof n === 'bigint' || typeof n === 'boolean' ? ops.mul(Array.from(this), n) : ops.NotImplemented; },
+    __rmul__(this: unknown[], n: unknown) { return typeof n === 'number' || typeof n === 'bigint' || typeof n === 'boolean' ? ops.mul(Array.from(this), n) : ops.NotImplemented; },
+    __iadd__(this: unknown[], o: unknown) { const a = Array.from(this); ops.iop('+', a, o); listAssign(this, a); return this; },
+    __imul__(this: unknown[], n: unknown) { const a = Array.from(this); ops.iop('*', a, n); listAssign(this, a); return this; },
   };
-  defMethods(Array.prototype, listMethods, ['sort']);
+  defMethods(Array.prototype, listMethods, ['sort', '__init__']);
 
   defMethods(PyTuple.prototype, {
     count(this: PyTuple, x: unknown) { let c = 0; for (const v of this.items) if (v === x || ops.eq(v, x)) c++; return c; },
@@ -872,6 +986,11 @@ function installMethods(): void {
   });
 
   const dictMethods: Record<string, (this: any, ...a: any[]) => unknown> = {
+    __init__(this: PyDict, ...a: unknown[]) {
+      if (!(this instanceof PyDict)) descriptorError('__init__', 'dict', this);
+      dictInit(this, a);
+      return null;
+    },
     get(this: PyDict, k: unknown, d: unknown = null) { const v = this.get(k); return v === undefined ? d : v; },
     keys(this: PyDict) { return new DictView(this, 0); },
     values(this: PyDict) { return new DictView(this, 1); },
@@ -916,7 +1035,7 @@ function installMethods(): void {
     __iter__(this: PyDict) { return this.table.keys(); },
     __repr__(this: PyDict) { const d = new PyDict(); d.table = this.table; return repr(d); },
   };
-  defMethods(PyDict.prototype, dictMethods, ['update']);
+  defMethods(PyDict.prototype, dictMethods, ['update', '__init__']);
   const fromkeys: any = function (cls: any, keys: unknown, v: unknown = null) {
     const d = construct(cls, []);
     for (const k of ops.iter(keys)) ops.setitem(d, k, v);
@@ -932,6 +1051,15 @@ function installMethods(): void {
   const setOf = (s: PySet, items: Iterable<unknown>) => PySet.of(items, s instanceof PyFrozenSet);
   const others = (args: unknown[]) => args.map(a => (a instanceof PySet ? a : PySet.of(ops.iter(a))));
   const setMethods: Record<string, (this: any, ...a: any[]) => unknown> = {
+    __init__(this: PySet, ...a: unknown[]) {
+      if (!(this instanceof PySet) || this instanceof PyFrozenSet) descriptorError('__init__', 'set', this);
+      const pos = initArgs(a, 'set');
+      if (pos.length > 1) raiseError('TypeError', `set expected at most 1 argument, got ${pos.length}`);
+      const items = pos.length ? Array.from(setArgs(pos)) : [];
+      this.clear();
+      for (const x of items) this.add(x);
+      return null;
+    },
     add(this: PySet, x: unknown) { this.add(x); return null; },
     remove(this: PySet, x: unknown) { if (!this.delete(x)) throw ops.keyError(x); return null; },
     discard(this: PySet, x: unknown) { this.delete(x); return null; },
@@ -957,7 +1085,7 @@ function installMethods(): void {
     __contains__(this: PySet, x: unknown) { return this.has(x); },
     __iter__(this: PySet) { return this[Symbol.iterator](); },
   };
-  defMethods(PySet.prototype, setMethods);
+  defMethods(PySet.prototype, setMethods, ['__init__']);
 
   const bytesMethods: Record<string, (this: any, ...a: any[]) => unknown> = {
     decode(this: PyBytes, encoding: unknown = 'utf-8', errors: unknown = 'strict') {
@@ -1005,9 +1133,11 @@ function installMethods(): void {
     count(this: PyRange, x: unknown) { return ops.contains(this, x) ? 1 : 0; },
     index(this: PyRange, x: unknown) {
       if (!ops.contains(this, x)) raiseError('ValueError', `${repr(x)} is not in range`);
-      return ((x as number) - this.start) / this.step;
+      if (!this.big && typeof x === 'number') return (x - (this.start as number)) / (this.step as number);
+      if (typeof x !== 'number' && typeof x !== 'bigint') { let i = 0; for (const v of this) { if (ops.eq(v, x)) return i; i++; } }
+      return mkint((BigInt(x as number | bigint) - BigInt(this.start)) / BigInt(this.step));
     },
-    size(this: PyRange) { return this.length; },
+    size(this: PyRange) { return this.len(); },
   });
   for (const [k, get] of [['start', (r: PyRange) => r.start], ['stop', (r: PyRange) => r.stop], ['step', (r: PyRange) => r.step]] as const) {
     Object.defineProperty(PyRange.prototype, '$' + k, { get() { return get(this); } });

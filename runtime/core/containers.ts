@@ -2,7 +2,7 @@
 // JS arrays. Dict and set share one insertion-ordered table whose keys are normalised by
 // keyOf(), so 1, 1.0 and True are one key and equal tuples are one key.
 import { raiseError } from './exceptions.js';
-import { PyFloat, PyComplex, MAX_SAFE } from './numbers.js';
+import { PyFloat, PyComplex, MAX_SAFE, mkint } from './numbers.js';
 import { typeOf, invoke, getObjectProto } from './objects.js';
 import { eq, hash, toArray } from './ops.js';
 
@@ -36,15 +36,103 @@ export class PySlice {
   constructor(readonly start: unknown, readonly stop: unknown, readonly step: unknown) {}
 }
 
+/**
+ * range(start, stop, step). Bounds are Python ints: safe-integer numbers, or bigints past 2**53.
+ * A range whose bounds and span are safe (`big` false) does all its arithmetic in numbers; any
+ * other range (`big` true) does it in bigints and keeps its exact length in `blen`, with `length`
+ * capped at 2**53 - 1 (only its zeroness is read for a big range).
+ */
 export class PyRange {
   readonly length: number;
-  constructor(readonly start: number, readonly stop: number, readonly step: number) {
-    if (step === 0) raiseError('ValueError', 'range() arg 3 must not be zero');
-    const n = step > 0 ? Math.ceil((stop - start) / step) : Math.ceil((start - stop) / -step);
-    this.length = n > 0 ? n : 0;
+  readonly big: boolean;
+  readonly blen: bigint;
+  constructor(readonly start: number | bigint, readonly stop: number | bigint, readonly step: number | bigint) {
+    if (step === 0 || step === 0n) raiseError('ValueError', 'range() arg 3 must not be zero');
+    if (typeof start === 'number' && typeof stop === 'number' && typeof step === 'number' && Math.abs(stop - start) <= MAX_SAFE) {
+      const n = step > 0 ? Math.ceil((stop - start) / step) : Math.ceil((start - stop) / -step);
+      this.length = n > 0 ? n : 0;
+      this.big = false;
+      this.blen = 0n;
+    } else {
+      const a = BigInt(start), b = BigInt(stop), st = BigInt(step);
+      let n = st > 0n ? (b - a + st - 1n) / st : (a - b - st - 1n) / -st;
+      if (n < 0n) n = 0n;
+      this.blen = n;
+      this.length = n > BigInt(MAX_SAFE) ? MAX_SAFE : Number(n);
+      this.big = true;
+    }
   }
-  [Symbol.iterator](): RangeIterator { return new RangeIterator(this.start, this.stop, this.step); }
-  at(i: number): number { return this.start + i * this.step; }
+  [Symbol.iterator](): Iterator<number | bigint> {
+    if (!this.big) return new RangeIterator(this.start as number, this.stop as number, this.step as number);
+    return new BigRangeIterator(BigInt(this.start), this.blen, BigInt(this.step));
+  }
+  /** The item at index i, 0 <= i < length (a number index only reaches a big range's first 2**53 items). */
+  at(i: number): number | bigint {
+    if (!this.big) return (this.start as number) + i * (this.step as number);
+    return mkint(BigInt(this.start) + BigInt(i) * BigInt(this.step));
+  }
+  /** The item at index i (any int, negative from the end), or IndexError. */
+  item(i: number | bigint): number | bigint {
+    if (!this.big && typeof i === 'number') {
+      if (i < 0) i += this.length;
+      if (i < 0 || i >= this.length) raiseError('IndexError', 'range object index out of range');
+      return this.at(i);
+    }
+    let k = BigInt(i);
+    const n = this.big ? this.blen : BigInt(this.length);
+    if (k < 0n) k += n;
+    if (k < 0n || k >= n) raiseError('IndexError', 'range object index out of range');
+    return mkint(BigInt(this.start) + k * BigInt(this.step));
+  }
+  /** Python's len(): an int, OverflowError past sys.maxsize as in CPython. */
+  len(): number | bigint {
+    if (!this.big) return this.length;
+    if (this.blen > 9223372036854775807n) raiseError('OverflowError', 'Python int too large to convert to C ssize_t');
+    return mkint(this.blen);
+  }
+  /** Whether the int x is one of the items. */
+  hasInt(x: number | bigint): boolean {
+    if (!this.big && typeof x === 'number') {
+      const start = this.start as number, stop = this.stop as number, step = this.step as number;
+      if (step > 0 ? x < start || x >= stop : x > start || x <= stop) return false;
+      return (x - start) % step === 0;
+    }
+    const a = BigInt(this.start), b = BigInt(this.stop), st = BigInt(this.step), v = BigInt(x);
+    if (st > 0n ? v < a || v >= b : v > a || v <= b) return false;
+    return (v - a) % st === 0n;
+  }
+  /** The range of the items a slice selects (CPython's compute_slice, in bigints). */
+  slice(start: unknown, stop: unknown, step: unknown): PyRange {
+    const n = this.big ? this.blen : BigInt(this.length);
+    const st = step == null ? 1n : bigIdx(step);
+    if (st === 0n) raiseError('ValueError', 'slice step cannot be zero');
+    const lower = st < 0n ? -1n : 0n, upper = st < 0n ? n - 1n : n;
+    const bound = (x: unknown, dflt: bigint): bigint => {
+      if (x == null) return dflt;
+      let i = bigIdx(x);
+      if (i < 0n) { i += n; if (i < lower) i = lower; } else if (i > upper) i = upper;
+      return i;
+    };
+    const s = bound(start, st < 0n ? upper : lower), e = bound(stop, st < 0n ? lower : upper);
+    const a = BigInt(this.start), rs = BigInt(this.step);
+    return new PyRange(mkint(a + s * rs), mkint(a + e * rs), mkint(rs * st));
+  }
+  /** reversed(): the same items backwards, as a range iterator. */
+  reversed(): Iterator<number | bigint> {
+    if (!this.big) return new PyRange(this.at(this.length - 1), (this.start as number) - (this.step as number), -(this.step as number))[Symbol.iterator]();
+    const st = BigInt(this.step);
+    return new BigRangeIterator(BigInt(this.start) + (this.blen - 1n) * st, this.blen, -st);
+  }
+}
+
+/** A slice bound or step as a bigint (int, bool or __index__). */
+function bigIdx(x: unknown): bigint {
+  if (typeof x === 'bigint') return x;
+  if (typeof x === 'number' && Number.isInteger(x)) return BigInt(x);
+  if (typeof x === 'boolean') return x ? 1n : 0n;
+  const f = (x as any)?.$__index__;
+  if (typeof f === 'function') return bigIdx(invoke(f, x, []));
+  raiseError('TypeError', 'slice indices must be integers or None or have an __index__ method');
 }
 
 /**
@@ -59,6 +147,19 @@ export class RangeIterator {
     return { value: undefined, done: true };
   }
   [Symbol.iterator](): RangeIterator { return this; }
+}
+
+/** The iterator of a big range: `left` items from `i` by `step`, each in its canonical int form. */
+export class BigRangeIterator {
+  constructor(private i: bigint, private left: bigint, private readonly step: bigint) {}
+  next(): IteratorResult<number | bigint, undefined> {
+    if (this.left <= 0n) return { value: undefined, done: true };
+    const v = this.i;
+    this.i = v + this.step;
+    this.left--;
+    return { value: mkint(v), done: false };
+  }
+  [Symbol.iterator](): BigRangeIterator { return this; }
 }
 
 // ---------------------------------------------------------------------------------------------

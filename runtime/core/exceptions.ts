@@ -185,6 +185,13 @@ export function toPyExc(e: any): any {
     text = `attribute '${attrName(m[1]!)}' is read-only`;
   } else if (/Invalid (array|string) length|Array buffer allocation failed|Maximum BigInt size exceeded|out of memory|string too long|invalid repeat count|BigInt is too large|invalid array buffer length/i.test(msg)) {
     name = 'MemoryError'; text = msg;
+  } else if ((m = msg.match(/^([A-Za-z_][\w$]*) is not a function$/))) {
+    // A bare identifier is a direct call compiled code makes to a name bound only by def/class
+    // (every other call goes through a typeof test or $call), and such a name holds a function
+    // once its statement ran: before that it is undefined, which Python reports as NameError.
+    // (The runtime calls callables it is given through call(), never bare.) A jsName is the
+    // Python name, or it plus a `$` suffix (reserved words, renamed shadowed locals).
+    name = 'NameError'; text = `name '${m[1]!.replace(/\$.*$/, '')}' is not defined`;
   } else if (/is not a function|is not a constructor/.test(msg)) {
     name = 'TypeError'; text = msg.replace(/\$(\w+)/g, '$1').replace('is not a function', 'is not callable');
   } else if (e instanceof TypeError && msg === 'not a function') { // QuickJS names no callee

@@ -58,6 +58,10 @@ function assertFail(msg?: unknown): never {
 function nameError(name: string): never {
   exceptions.raiseError('NameError', `name '${name}' is not defined`);
 }
+/** What a def's unchecked twin ('quickjs' target) holds until the def statement runs. */
+function unboundDef(name: string): () => never {
+  return () => nameError(name);
+}
 function unboundLocal(name: string): never {
   exceptions.raiseError('UnboundLocalError', `cannot access local variable '${name}' where it is not associated with a value`);
 }
@@ -319,7 +323,7 @@ export const rt = {
   getattr: objects.getattr, attrLoad, setattr: setattrFast, delattr: objects.delattr, methodOrValue: objects.methodOrValue,
   makeClass: objects.makeClass, superOf: builtins.superOf, EventDecl: objects.EventDecl,
   // exceptions
-  raise: exceptions.raiseValue, caught, excMatch, excValue, assertFail, nameError, unboundLocal, checkBound,
+  raise: exceptions.raiseValue, caught, excMatch, excValue, assertFail, nameError, unboundDef, unboundLocal, checkBound,
   Thrown: exceptions.Thrown,
   withEnter, withExit, yieldFrom,
   // namespaces

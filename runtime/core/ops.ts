@@ -283,6 +283,34 @@ function bigDivToFloat(x: bigint, y: bigint): number {
   return neg ? -f : f;
 }
 
+/**
+ * Float `%` as CPython's float_rem computes it: fmod (JS `%`), moved to the divisor's sign, and a
+ * zero remainder carries the divisor's sign. So `-7 % inf` is inf and `inf % 7` is nan.
+ */
+export function floatMod(x: number, y: number): number {
+  let r = x % y;
+  if (r !== 0) { if ((y < 0) !== (r < 0)) r += y; } // (NaN compares false on both sides: kept)
+  else r = y < 0 ? -0 : 0;
+  return r;
+}
+
+/**
+ * Float `//` as CPython's float_divmod computes it: from the fmod remainder, `(x - r) / y`, one
+ * less when the remainder moved sign, snapped to the nearest integral value; a zero quotient
+ * takes the sign of x / y. Not `floor(x / y)`: `inf // 7` is nan and `-7 // inf` is -1.0.
+ */
+export function floatFloorDiv(x: number, y: number): number {
+  const m = x % y;
+  let div = (x - m) / y;
+  if (m !== 0 && (y < 0) !== (m < 0)) div -= 1;
+  if (div !== 0) {
+    let q = Math.floor(div);
+    if (div - q > 0.5) q += 1;
+    return q;
+  }
+  return x / y < 0 || Object.is(x / y, -0) ? -0 : 0;
+}
+
 export function floordiv(a: any, b: any): any {
   if (typeof a === 'number' && typeof b === 'number' && b !== 0 && Number.isInteger(a) && Number.isInteger(b)) {
     return Math.floor(a / b) + 0;
@@ -302,7 +330,7 @@ function floordivSlow(a: any, b: any): any {
     }
     const x = asFloat(a), y = asFloat(b);
     if (y === 0) raiseError('ZeroDivisionError', 'float floor division by zero');
-    return mkfloat(Math.floor(x / y));
+    return mkfloat(floatFloorDiv(x, y));
   }
   const r = dunderBinary('//', a, b);
   if (r !== undefined) return r;
@@ -333,10 +361,7 @@ function modSlow(a: any, b: any): any {
     }
     const x = asFloat(a), y = asFloat(b);
     if (y === 0) raiseError('ZeroDivisionError', 'float modulo');
-    let r = x % y;
-    if (r !== 0 && (r < 0) !== (y < 0)) r += y;
-    else if (r === 0) r = y < 0 ? -0 : 0;
-    return mkfloat(r);
+    return mkfloat(floatMod(x, y));
   }
   const r = dunderBinary('%', a, b);
   if (r !== undefined) return r;
@@ -658,6 +683,11 @@ function eqSlow(a: any, b: any): boolean {
     return true;
   }
   if (a instanceof PyRange && b instanceof PyRange) {
+    if (a.big || b.big) {
+      const n = a.big ? a.blen : BigInt(a.length);
+      if (n !== (b.big ? b.blen : BigInt(b.length))) return false;
+      return n === 0n || (a.start === b.start && (n === 1n || a.step === b.step));
+    }
     if (a.length !== b.length) return false;
     if (a.length === 0) return true;
     return a.start === b.start && (a.length === 1 || a.step === b.step);
@@ -794,13 +824,10 @@ export function contains(container: any, x: any): boolean {
     return false;
   }
   if (container instanceof PyRange) {
-    if (typeof x !== 'number' || !Number.isInteger(x)) {
-      for (const v of container) if (eq(v, x)) return true;
-      return false;
-    }
-    const { start, stop, step } = container;
-    if (step > 0 ? x < start || x >= stop : x > start || x <= stop) return false;
-    return (x - start) % step === 0;
+    if ((typeof x === 'number' && Number.isInteger(x)) || typeof x === 'bigint') return container.hasInt(x);
+    if (typeof x === 'boolean') return container.hasInt(x ? 1 : 0);
+    for (const v of container) if (eq(v, x)) return true;
+    return false;
   }
   if (container instanceof PyBytes) {
     if (typeof x === 'number') return container.data.includes(x);
@@ -887,10 +914,14 @@ export function lenVs(x: any, k: number): number {
 export function len(x: any): number {
   if (typeof x === 'string') return strLen(x);
   if (Array.isArray(x)) return x.length;
-  if (x instanceof PyDict || x instanceof PySet) return x.size;
+  if (x instanceof PyDict || x instanceof PySet) {
+    // (a subclass may override __len__: it goes through the dunder below)
+    const p = Object.getPrototypeOf(x);
+    if (p === PyDict.prototype || p === PySet.prototype || p === PyFrozenSet.prototype) return x.size;
+  }
   if (x instanceof PyTuple) return x.items.length;
   if (x instanceof PyBytes) return x.data.length;
-  if (x instanceof PyRange) return x.length;
+  if (x instanceof PyRange) return x.len() as number;
   if (x !== null && typeof x === 'object') {
     const f = x.$__len__;
     if (typeof f === 'function') {
@@ -942,12 +973,9 @@ function getitemSlow(o: any, k: any): any {
     return o.items[seqIndex(k, o.items.length, 'tuple')];
   }
   if (o instanceof PyRange) {
-    if (k instanceof PySlice) {
-      const [s, , st, count] = sliceIndices(o.length, k.start, k.stop, k.step);
-      const start = o.at(s);
-      return new PyRange(start, start + count * st * o.step, st * o.step);
-    }
-    return o.at(seqIndex(k, o.length, 'range object'));
+    if (k instanceof PySlice) return o.slice(k.start, k.stop, k.step);
+    if (typeof k === 'number' && Number.isInteger(k) || typeof k === 'bigint') return o.item(k);
+    return o.item(rangeIndexArg(k));
   }
   if (o instanceof PyBytes) {
     if (k instanceof PySlice) {
@@ -1172,7 +1200,30 @@ export function unpack(o: any, n: number, star = -1): unknown[] {
   return out;
 }
 
-/** range() bounds for a compiled `for i in range(...)` loop; null when not plain ints. */
+/** A range() argument: an int of any size (a bool counts as one; __index__ is called). */
+export function rangeInt(x: unknown): number | bigint {
+  if (typeof x === 'number' && Number.isInteger(x)) return x;
+  if (typeof x === 'bigint') return x;
+  if (typeof x === 'boolean') return x ? 1 : 0;
+  const f = (x as any)?.$__index__;
+  if (typeof f === 'function') return rangeInt(invoke(f, x, []));
+  raiseError('TypeError', `'${typeOf(x).pyName}' object cannot be interpreted as an integer`);
+}
+
+/** A range index that is not an int: bool or __index__, else CPython's TypeError. */
+function rangeIndexArg(k: unknown): number | bigint {
+  if (typeof k === 'boolean') return k ? 1 : 0;
+  const f = (k as any)?.$__index__;
+  if (k !== null && typeof k === 'object' && typeof f === 'function') return rangeIndexArg(invoke(f, k, []));
+  if (typeof k === 'number' && Number.isInteger(k) || typeof k === 'bigint') return k;
+  raiseError('TypeError', `range indices must be integers or slices, not ${typeOf(k).pyName}`);
+}
+
+/**
+ * range() bounds for a compiled `for i in range(...)` loop: a safe int. The loop's variable is
+ * known to hold numbers (codegen's 'int' fact), so a bound past 2**53 that only shows at run
+ * time is an OverflowError here (a bound the compiler sees is big makes an ordinary loop).
+ */
 export function rangeArg(x: unknown): number {
   if (typeof x === 'number' && Number.isInteger(x)) return x;
   if (typeof x === 'boolean') return x ? 1 : 0;

@@ -57,13 +57,19 @@ export function repr(x: any): string {
   if (x === null) return 'None';
   if (x instanceof PyFloat) return floatRepr(x.v);
   if (Array.isArray(x) && typeOf(x).builtin) return seqRepr(x, '[', ']', x);
-  if (x instanceof PyTuple) return x.items.length === 1 ? seqRepr(x.items, '(', ',)', x) : seqRepr(x.items, '(', ')', x);
+  // (a subclass of tuple reprs as a tuple unless it has its own __repr__)
+  if (x instanceof PyTuple && (typeOf(x).builtin || (x as any).$__repr__ === (PyTuple.prototype as any).$__repr__)) return x.items.length === 1 ? seqRepr(x.items, '(', ',)', x) : seqRepr(x.items, '(', ')', x);
   if (x instanceof PyDict && typeOf(x).builtin) return dictRepr(x);
   if (x instanceof PySet && typeOf(x).builtin) {
     const frozen = x instanceof PyFrozenSet;
     if (x.size === 0) return frozen ? 'frozenset()' : 'set()';
     const body = seqRepr(Array.from(x), '{', '}', x);
     return frozen ? `frozenset(${body})` : body;
+  }
+  // a subclass of set or frozenset without its own __repr__: Name({...}), as CPython
+  if (x instanceof PySet && (x as any).$__repr__ === (PySet.prototype as any).$__repr__) {
+    const name = typeOf(x).pyName;
+    return x.size === 0 ? `${name}()` : `${name}(${seqRepr(Array.from(x), '{', '}', x)})`;
   }
   if (x instanceof PyBytes) return bytesRepr(x);
   if (x instanceof PyComplex) return complexRepr(x);

@@ -88,6 +88,13 @@ describe('xlang run --sandbox', () => {
     expect(r.out).toBe("(55, [0, 1, 4, 9], 6, 30)\n6765 2.0 True\nTypeError fib() missing 1 required positional argument: 'n'\nTypeError fib() takes 1 positional argument but 2 were given\nZeroDivisionError integer division or modulo by zero\nRecursionError\n11\n501\n-4\nfib fib\n");
   });
 
+  it('calling a def (through its twin) or a class before its statement ran is a NameError, as in python3', async () => {
+    // the twin starts as a function raising NameError; an in-place construction tests for undefined first
+    const r = await sandboxed('beforedef.x', "def early():\n    return later(1)\ndef make():\n    return Later()\nfor fn in [early, make]:\n    try:\n        fn()\n    except NameError as e:\n        print('NameError', e)\ndef later(x):\n    return x + 1\nclass Later:\n    pass\nprint(early(), type(make()).__name__)\n");
+    expect(r).toMatchObject({ exitCode: 0, err: '' });
+    expect(r.out).toBe("NameError name 'later' is not defined\nNameError name 'Later' is not defined\n2 Later\n");
+  });
+
   it('passes sys.argv, reads stdin and uses exit codes as xlang run does', async () => {
     file('args.x', 'import sys\nprint(sys.argv)\nname = input("name? ")\nprint("hi", name)\nsys.exit(3)\n');
     expect(await xlang(['run', '--sandbox', 'args.x', 'a', 'b c'], 'ann\n')).toEqual({ code: 3, stdout: "['args.x', 'a', 'b c']\nname? hi ann\n", stderr: '' });
