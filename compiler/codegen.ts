@@ -126,6 +126,8 @@ const NAME = /^[A-Za-z_$][\w$]*$/;
  * tested (at worst a long string literal goes to a temp, which is still correct).
  */
 const SHORT = 48;
+/** Two tests joined with &&, either of which may be empty (known true). */
+const and = (p: string, q: string) => (p && q ? `${p} && ${q}` : p || q);
 const isAtom = (code: string) => code.length <= SHORT && ATOM.test(code);
 const isName = (code: string) => code.length <= SHORT && NAME.test(code);
 /** A dotted path of names (`a.b.$c`): read twice without effects. */
@@ -1580,7 +1582,7 @@ class Gen {
     /** JS-number tests for the operands ('' when known). */
     const numTest = (o: Opnd, v: string) => (known(o.fact) || o.fact === 'fbox' ? '' : o.flag ? `(${o.flag} || typeof ${v} === 'number')` : `typeof ${v} === 'number'`);
     // `x * x` tests x once
-    const num = (a === b ? [numTest(x, a)] : [numTest(x, a), numTest(y, b)]).filter(Boolean).join(' && ');
+    const num = a === b ? numTest(x, a) : and(numTest(x, a), numTest(y, b));
     /** int32 tests for an operand known to be a number ('' when known; null when it cannot pass). */
     const i32 = (o: Opnd, v: string): string | null => (o.fact === 'i32' ? '' : o.fact === 'float' || o.fact === 'fbox' ? null : o.fact === 'int' ? `(${v} | 0) === ${v}` : o.flag ?? `(${v} | 0) === ${v}`);
     const ifNum = (fast: string) => wrap(num ? `${num} ? ${fast} : ${call()}` : fast);
@@ -1612,9 +1614,9 @@ class Gen {
         // large ints, say, past what the int32 test below lets through)
         const isIntOf = (o: Opnd, v: string) => (o.fact === 'i32' || o.fact === 'int' ? '' : o.fact === 'float' || o.fact === 'fbox' ? null : `$isInt(${v})`);
         const ia = isIntOf(x, a), ib = isIntOf(y, b);
-        const intTests = ia === null || ib === null ? null : (a === b ? [ia] : [ia, ib]).filter(Boolean);
+        const intTests = ia === null || ib === null ? null : a === b ? ia : and(ia, ib);
         const inRange = !this.safeByCall ? `${r} <= ${MAX_SAFE} && ${r} >= -${MAX_SAFE}` : `${this.h('isSafe')}(${r})`;
-        const safe = intTests === null ? numCall() : `${inRange}${intTests.map(t => ' && ' + t).join('')} ? ${r} + 0 : ${numCall()}`;
+        const safe = intTests === null ? numCall() : `${and(inRange, intTests)} ? ${r} + 0 : ${numCall()}`;
         const floatCase = `!$isInt(${r} = ${an} ${op} ${bn}) ? ${r} : ${safe}`;
         this.usedHelpers.add('isInt');
         let ta = i32(x, a), tb = i32(y, b);
@@ -1627,7 +1629,7 @@ class Gen {
         }
         if (a === b && tb !== null) tb = ''; // x op x tests x once
         if (ta === null || tb === null) return ifNum(floatCase);
-        const intTest = [ta, tb].filter(Boolean).join(' && ');
+        const intTest = and(ta, tb);
         const intCase = op === '*' ? `${a} * ${b} + 0` : `${a} ${op} ${b}`;
         return ifNum(intTest ? `${intTest} ? ${intCase} : ${floatCase}` : intCase);
       }
