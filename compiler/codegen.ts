@@ -429,7 +429,9 @@ class Gen {
       col = seg.lines === 0 ? col + seg.lastLineLen : seg.lastLineLen;
       line += seg.lines;
     }
-    const body = segments.map(seg => seg.text).join('');
+    // a rope of the pieces: whoever uses the text (evaluates it, writes it) flattens it once
+    let body = '';
+    for (const seg of segments) body += seg.text;
     return { body, mappings: map.done(), functions: this.functions, definitions: this.definitions, imports: [...this.imports], exports };
   }
 
