@@ -940,7 +940,7 @@ class Gen {
     locals.push(...this.extraLocals.pop()!);
     const decl = locals.length ? `  ${this.varKw} ${locals.join(', ')};\n` : '';
     const star = scope.isGenerator ? '*' : '';
-    const fnText = `function${star} ${jsName}(${complex ? sig : sig}) {\n${complex ? decl + prologue : prologue + decl}${code}${Array.isArray(body) ? '  return null;\n' : ''}}`;
+    const fnText = `function${star} ${jsName}(${sig}) {\n${complex ? decl + prologue : prologue + decl}${code}${Array.isArray(body) ? '  return null;\n' : ''}}`;
     if (this.twinOf.has(node) && !complex && checksEnd >= 0 && defaults.length === 0) {
       this.twinText = `function${star} ${jsName}u(${pnames.join(', ')}) {\n${prologue.slice(checksEnd)}${decl}${code}${Array.isArray(body) ? '  return null;\n' : ''}}`;
     }
