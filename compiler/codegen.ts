@@ -322,7 +322,6 @@ class Gen {
     // statement, so a task can recreate a function from captured values (DESIGN: artifacts).
     const body: Segment[] = [];
     const factories: Segment[] = [];
-    this.moduleBody = mod.body;
     if (this.sentinelArgs && !this.repl) this.findTwins(mod, scope);
     for (const st of mod.body) {
       if (this.repl && st.kind === 'ExprStmt') {
@@ -1393,29 +1392,6 @@ class Gen {
   }
 
   /**
-   * Names bound by a decorated def or class anywhere in the module: a decorator may return any
-   * callable (a class instance with __call__), so calls to them are not direct JS calls.
-   * (Collected on first use, by name: cheap, and only conservative.)
-   */
-  private decorated(): Set<string> {
-    if (this.decoratedNames !== null) return this.decoratedNames;
-    const names = new Set<string>();
-    const walk = (stmts: unknown): void => {
-      if (!Array.isArray(stmts)) return;
-      for (const st of stmts as any[]) {
-        if ((st.kind === 'FunctionDef' || st.kind === 'ClassDef') && st.decorators.length) names.add(st.name);
-        walk(st.body); walk(st.orelse); walk(st.finalbody);
-        if (Array.isArray(st.handlers)) for (const h of st.handlers) walk(h.body);
-        if (Array.isArray(st.cases)) for (const c of st.cases) walk(c.body);
-      }
-    };
-    walk(this.moduleBody);
-    return (this.decoratedNames = names);
-  }
-  private decoratedNames: Set<string> | null = null;
-  private moduleBody: A.Stmt[] = [];
-
-  /**
    * `C(args)` for a name bound only by `class` ('quickjs'): where the class takes the common
    * construction path (see makeClass: a compiled __init__, no __new__, no attribute hooks), the
    * instance is allocated and __init__'s raw function called in place, without the class
@@ -1491,7 +1467,7 @@ class Gen {
     if (e.func.kind === 'Name') {
       const b = this.binding(e.func);
       if (b.kind === 'builtin' && !/^__/.test(e.func.id)) return `${m}${f}(${args.join(', ')})`;
-      if ((b.kind === 'global' || b.kind === 'free' || b.kind === 'local') && b.sym.stable && !b.sym.bindings.has('import') && !b.sym.bindings.has('param') && f === b.sym.jsName && !this.decorated().has(e.func.id)) {
+      if ((b.kind === 'global' || b.kind === 'free' || b.kind === 'local') && b.sym.stable && !b.sym.bindings.has('import') && !b.sym.bindings.has('param') && f === b.sym.jsName && !b.sym.decorated) {
         if (this.sentinelArgs && b.sym.bindings.size === 1 && b.sym.bindings.has('class')) return m + this.newInstance(f, args);
         const twin = this.twinBySym.get(b.sym);
         if (twin !== undefined && twin.arity === args.length) return `${m}${twin.name}(${args.join(', ')})`;

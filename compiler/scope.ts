@@ -18,6 +18,11 @@ export interface Sym {
   isConst: boolean;
   /** Bound only by def/class/import/param: never unbound where a function reads it later. */
   stable?: boolean;
+  /**
+   * A def or class statement binding it has decorators: its value is whatever they return (any
+   * callable, not necessarily a JS function).
+   */
+  decorated?: boolean;
   /** The shared Binding of each kind that resolves to this symbol (see symBinding). */
   asLocal?: Binding;
   asFree?: Binding;
@@ -423,7 +428,8 @@ class Analyzer {
   private funcDef(s: A.FunctionDef, scope: Scope, ctx: Ctx): void {
     for (const d of s.decorators) this.expr(d, scope, ctx);
     if (s.returns) this.expr(s.returns, scope, ctx);
-    this.declare(scope, s.name, 'def', s.nameRange);
+    const sym = this.declare(scope, s.name, 'def', s.nameRange);
+    if (s.decorators.length) sym.decorated = true;
     if (scope.kind === 'class') scope.members.add(s.name);
     const inner = new Scope('function', s, scope, s.name);
     this.scopes.set(s, inner);
@@ -452,7 +458,8 @@ class Analyzer {
     for (const d of s.decorators) this.expr(d, scope, ctx);
     for (const b of s.bases) this.expr(b, scope, ctx);
     for (const k of s.keywords) this.expr(k.value, scope, ctx);
-    this.declare(scope, s.name, 'class', s.nameRange);
+    const sym = this.declare(scope, s.name, 'class', s.nameRange);
+    if (s.decorators.length) sym.decorated = true;
     const inner = new Scope('class', s, scope, s.name);
     this.scopes.set(s, inner);
     this.block(s.body, inner, { loop: false, func: false });
