@@ -3,7 +3,7 @@
 // id without loading the libp2p stack.
 import { mkdirSync, readFileSync, writeFileSync, linkSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { privateKeyFromProtobuf, privateKeyFromRaw, privateKeyToProtobuf } from '@libp2p/crypto/keys';
 import type { PrivateKey } from '@libp2p/interface';
 
@@ -34,8 +34,9 @@ export function loadOrCreateIdentity(dataDir: string): PrivateKey {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const key = generateIdentity();
   // Write a private temporary file, then link it into place: link fails if another process
-  // created the identity meanwhile, in which case that one wins and is read back.
-  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+  // created the identity meanwhile, in which case that one wins and is read back. The temporary
+  // name is random: worker isolates of one process share its pid and may race in one millisecond.
+  const tmp = `${file}.${process.pid}.${randomBytes(8).toString('hex')}.tmp`;
   writeFileSync(tmp, privateKeyToProtobuf(key), { mode: 0o600, flag: 'wx' });
   try {
     linkSync(tmp, file);

@@ -4,11 +4,11 @@
 // raw rpc streams; identities on disk; capability tokens.
 import { describe, it, expect, beforeAll, afterAll, afterEach } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync, statSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, dirname } from 'node:path';
 import { tmpdir } from 'node:os';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Libp2p } from 'libp2p';
 import { peerIdFromPrivateKey } from '@libp2p/peer-id';
 import { Packr } from 'msgpackr';
@@ -336,6 +336,32 @@ describe('identity', () => {
     expect(err.stderr).toContain(`the node identity file ${file} is corrupt`);
     expect(() => loadOrCreateIdentity(dataDir)).toThrow(ConfigError);
     expect(statSync(file).size).toBe(7);
+  });
+
+  it('gives every worker isolate racing to create the identity the same key', async () => {
+    // Workers of one process share its pid; each creates the identity at the same moment.
+    const { Worker } = await import('node:worker_threads');
+    const identityJs = join(root, 'dist', 'runtime', 'cantor', 'identity.js');
+    for (let round = 0; round < 5; round++) {
+      const dataDir = join(dir, `race-${round}`);
+      const src = `const { workerData, parentPort } = require('node:worker_threads');
+        import(workerData.mod).then(({ loadOrCreateIdentity }) => {
+          // all six start together once every one has loaded the module
+          const gate = new Int32Array(workerData.gate);
+          Atomics.add(gate, 0, 1);
+          while (Atomics.load(gate, 0) < workerData.n) Atomics.wait(gate, 0, Atomics.load(gate, 0), 5);
+          const k = loadOrCreateIdentity(workerData.dataDir);
+          parentPort.postMessage(Buffer.from(k.publicKey.raw).toString('hex'));
+        });`;
+      const gate = new SharedArrayBuffer(4);
+      const keys = await Promise.all(Array.from({ length: 6 }, () => new Promise<string>((resolve, reject) => {
+        const w = new Worker(src, { eval: true, workerData: { mod: pathToFileURL(identityJs).href, dataDir, gate, n: 6 } });
+        w.once('message', m => { resolve(m as string); void w.terminate(); });
+        w.once('error', reject);
+      })));
+      expect(new Set(keys).size).toBe(1);
+      expect(readdirSync(dataDir)).toEqual(['identity.key']);
+    }
   });
 
   it('derives the same cluster key from the same token, and different keys from different tokens', () => {
