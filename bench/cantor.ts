@@ -202,10 +202,16 @@ console.log('  remote tasks: done');
 const pr = spawnSync('python3', [pyScript], { encoding: 'utf8' });
 const pyTasks = pr.status === 0 ? taskRows(pr.stdout) : null;
 
-// workers stop 3 s after the last task; the node trims again 20 s later (runtime/cantor/memory.ts)
+// workers stop 3 s after the last task; the node trims again 20 s later, and after 10 s without
+// requests (runtime/cantor/memory.ts). Read from outside first (/proc, Linux), since answering
+// the status request maps code back in.
 await new Promise(r => setTimeout(r, 26_000));
+const nodePid = children[0]!.pid!;
+const vmRss = (() => { try { return /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${nodePid}/status`, 'utf8'))?.[1]; } catch { return undefined; } })();
 const status = await peer.request(id, 'node.status') as { rssBytes: number };
-results.cantor!['node RSS after the runs, idle'] = `${(status.rssBytes / (1 << 20)).toFixed(0)} MiB`;
+const mib = (b: number) => `${(b / (1 << 20)).toFixed(0)} MiB`;
+if (vmRss) results.cantor!['node RSS after the runs, idle'] = mib(Number(vmRss) * 1024);
+results.cantor!['node RSS answering a status request then'] = mib(status.rssBytes);
 await peer.stop();
 
 const redisBin = spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).stdout.trim();

@@ -19,6 +19,7 @@ import { TokenVerifier, TokenError, issueToken, type Role } from './tokens.js';
 import { callService, allowed, ServiceError, METHODS, MAX_POP_WAIT_MS } from './services.js';
 import { serveMetrics } from './metrics.js';
 import { NodeTasks } from './tasks.js';
+import { QuietRelease } from './memory.js';
 
 export const RECORD_FILE = 'node.json';
 export const CLUSTER_TOKEN_FILE = 'cluster.token';
@@ -32,6 +33,8 @@ const POP_RECHECK_MS = 250;
  */
 const GRACE_ENV = process.env.XLANG_CLIENT_GRACE_MS;
 const CLIENT_GRACE_MS = GRACE_ENV && Number(GRACE_ENV) >= 0 ? Number(GRACE_ENV) : 15_000;
+/** A period without requests after which the node gives memory back (a start-up counts as activity). */
+const QUIET_RELEASE_MS = Number(process.env.XLANG_QUIET_RELEASE_MS) > 0 ? Number(process.env.XLANG_QUIET_RELEASE_MS) : 10_000;
 
 export interface NodeRecord {
   pid: number;
@@ -66,6 +69,8 @@ export interface NodeStatus {
   startedAt: string;
   uptimeS: number;
   rssBytes: number;
+  /** Memory given back after quiet periods (memory.ts): how often, and resident bytes around the last time. */
+  idleRelease: QuietRelease['stats'];
   /** V8 heap of the node's main thread, and memory outside it (buffers). */
   heap: { usedBytes: number; totalBytes: number; externalBytes: number };
   metricsUrl: string | null;
@@ -148,6 +153,8 @@ export class NodeDaemon {
   readonly stopped = new Promise<void>(r => { this.markStopped = r; });
   private peer!: Peer;
   readonly tasks: NodeTasks;
+  /** Gives memory back once no request has come for a while (the node's idle size, issue 5). */
+  private readonly quiet = new QuietRelease(QUIET_RELEASE_MS);
 
   private constructor(readonly node: LocalNode, readonly dataDir: string, private readonly verifier: TokenVerifier, private readonly recordFile: string, private readonly clusterTokenFile: string | null) {
     // a task's cantor calls are served as its caller's own requests would be
@@ -220,7 +227,7 @@ export class NodeDaemon {
     return {
       nodeId: this.nodeId, pid: process.pid, version: VERSION, dataDir: this.dataDir, addrs: this.addrs(),
       startedAt: this.startedAt.toISOString(), uptimeS: (Date.now() - this.startedAt.getTime()) / 1000,
-      rssBytes: process.memoryUsage().rss, metricsUrl: this.metricsUrl,
+      rssBytes: process.memoryUsage().rss, idleRelease: { ...this.quiet.stats }, metricsUrl: this.metricsUrl,
       heap: (({ heapUsed, heapTotal, external }) => ({ usedBytes: heapUsed, totalBytes: heapTotal, externalBytes: external }))(process.memoryUsage()),
       resources: this.node.ledger.snapshot(), links: this.peer.links(),
       requests: { served: s.served, refused: this.refused, protocolErrors: s.protocolErrors, waitingPops: this.waitingPops },
@@ -241,6 +248,7 @@ export class NodeDaemon {
 
   private handle(method: string, args: unknown, ctx: RequestContext): unknown {
     const t0 = performance.now();
+    this.quiet.touch();
     const label = { method: Object.prototype.hasOwnProperty.call(METHODS, method) || DAEMON_METHODS.has(method) ? method : 'other' };
     let outcome = 'ok';
     try {
@@ -354,6 +362,7 @@ export class NodeDaemon {
     this.stopping ??= (async () => {
       for (const set of [...this.waiters.values()]) for (const w of [...set]) w.cancel();
       this.tasks.stop();
+      this.quiet.stop();
       for (const timer of this.gone.values()) clearTimeout(timer);
       this.gone.clear();
       try { await this.peer.stop(); } catch { /* stopping anyway */ }

@@ -81,6 +81,7 @@ function printStatus(s: NodeStatus): void {
   const lines = [
     `node      ${s.nodeId}`,
     `pid       ${s.pid}, up ${fmtDuration(s.uptimeS)}, ${fmtBytes(s.rssBytes)} resident`,
+    `idle      ${s.idleRelease.releases ? `memory given back ${s.idleRelease.releases} times, last ${fmtBytes(s.idleRelease.rssBeforeBytes)} -> ${fmtBytes(s.idleRelease.rssAfterBytes)}` : 'memory not given back yet (it is once no request has come for a while)'}`,
     `data dir  ${s.dataDir}`,
     ...s.addrs.map((a, i) => `${i ? '          ' : 'listening '}${a}`),
     `metrics   ${s.metricsUrl ?? '(not served: start with --metrics-port)'}`,

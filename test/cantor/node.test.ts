@@ -14,7 +14,7 @@ const dir = h.dir;
 const env = h.env;
 const xlang = (args: string[], extra: NodeJS.ProcessEnv = {}) => h.xlang(args, extra);
 const file = (name: string, text: string) => h.file(name, text);
-const startNode = (dataDir: string, extra: string[] = []) => h.startNode(dataDir, extra);
+const startNode = (dataDir: string, extra: string[] = [], env: NodeJS.ProcessEnv = {}) => h.startNode(dataDir, extra, env);
 const capFile = (dataDir: string, name: string, args: string[] = []) => h.capFile(dataDir, name, args);
 const connect = (n: Started, cap: string) => h.connect(n, cap);
 
@@ -189,6 +189,40 @@ None
     } finally {
       await peer.stop();
     }
+    expect(n.child.exitCode).toBeNull();
+  });
+
+  it('gives memory back once quiet, and keeps serving requests and tasks afterwards', async () => {
+    const data = join(dir, 'n-quiet');
+    const n = await startNode(data, [], { XLANG_QUIET_RELEASE_MS: '400', XLANG_WORKERS_IDLE_MS: '500' });
+    const cap = await capFile(data, 'cap-quiet');
+    file('busy.x', `import cantor
+def square(x):
+    return x * x
+pool = cantor.pool()
+for round in range(2):
+    cantor.kv.set("k", round)
+    print(sum(f.get() for f in [square.taskrun(pool, i) for i in range(200)]), cantor.kv.get("k"))
+`);
+    const status = async () => JSON.parse((await xlang(['node', 'status', '--json', '--data-dir', data])).stdout) as { rssBytes: number; idleRelease: { releases: number; rssBeforeBytes: number; rssAfterBytes: number } };
+    const quiet = async (after: number) => {
+      // the status request itself is activity: wait for a release after it
+      for (let i = 0; i < 50; i++) {
+        await new Promise(r => setTimeout(r, 300));
+        const s = await status();
+        if (s.idleRelease.releases > after) return s;
+      }
+      throw new Error('the node never gave memory back');
+    };
+    expect((await xlang(['run', ...connect(n, cap), 'busy.x'])).stdout).toBe('2646700 0\n2646700 1\n');
+    const s1 = await quiet(0);
+    expect(s1.idleRelease.rssAfterBytes).toBeLessThan(s1.idleRelease.rssBeforeBytes);
+    // everything runs again from the pages that were let go: a new connection, kv, workers and tasks
+    const again = await xlang(['run', ...connect(n, cap), 'busy.x']);
+    expect(again.stderr).toBe('');
+    expect(again.stdout).toBe('2646700 0\n2646700 1\n');
+    const s2 = await quiet(s1.idleRelease.releases);
+    expect(s2.idleRelease.rssAfterBytes).toBeLessThan(s2.idleRelease.rssBeforeBytes);
     expect(n.child.exitCode).toBeNull();
   });
 
