@@ -9,6 +9,7 @@ import {
 } from './objects.js';
 import { PyTuple, PyDict, PySet, PyFrozenSet, PyBytes, PyByteArray, PyRange, RangeIterator, PySlice, tuple, EMPTY_TUPLE, dictUpdate, objectId, sliceIndices, idx } from './containers.js';
 import * as ops from './ops.js';
+import { bytesMethods, bytearrayMethods, maketrans as bytesMaketrans } from './bytes.js';
 import { repr, str, complexRepr } from './repr.js';
 import { formatValue, percentFormat, setFormatHost } from './format.js';
 import { strMethods, strMaketrans } from './strings.js';
@@ -1087,7 +1088,7 @@ function installMethods(): void {
   };
   defMethods(PySet.prototype, setMethods, ['__init__']);
 
-  const bytesMethods: Record<string, (this: any, ...a: any[]) => unknown> = {
+  defMethods(PyBytes.prototype, {
     decode(this: PyBytes, encoding: unknown = 'utf-8', errors: unknown = 'strict') {
       const enc = String(encoding).toLowerCase().replace('_', '-');
       if (enc === 'ascii' || enc === 'latin-1' || enc === 'latin1' || enc === 'iso-8859-1') {
@@ -1100,34 +1101,18 @@ function installMethods(): void {
       try { return new TextDecoder('utf-8', { fatal: errors === 'strict' }).decode(this.data); }
       catch { raiseError('UnicodeDecodeError', "'utf-8' codec can't decode bytes: invalid data"); }
     },
-    hex(this: PyBytes) { return Array.from(this.data, b => b.toString(16).padStart(2, '0')).join(''); },
-    size(this: PyBytes) { return this.data.length; },
-    count(this: PyBytes, x: unknown) {
-      const n = x instanceof PyBytes ? x.data : Uint8Array.of(x as number);
-      let c = 0, i = 0;
-      if (n.length === 0) return this.data.length + 1;
-      while ((i = ops.bytesFind(this.data, n, i)) >= 0) { c++; i += n.length; }
-      return c;
-    },
-    find(this: PyBytes, x: unknown) { return ops.bytesFind(this.data, x instanceof PyBytes ? x.data : Uint8Array.of(x as number)); },
-    startswith(this: PyBytes, x: PyBytes) { return ops.bytesFind(this.data.subarray(0, x.data.length), x.data) === 0; },
-    endswith(this: PyBytes, x: PyBytes) { return x.data.length <= this.data.length && ops.bytesFind(this.data.subarray(this.data.length - x.data.length), x.data) === 0; },
-    append(this: PyBytes, x: number) {
-      if (!this.mutable) raiseError('AttributeError', "'bytes' object has no attribute 'append'");
-      const d = new Uint8Array(this.data.length + 1); d.set(this.data); d[this.data.length] = x;
-      (this as any).data = d;
-      return null;
-    },
-  };
-  defMethods(PyBytes.prototype, bytesMethods);
+  });
+  defMethods(PyBytes.prototype, bytesMethods, ['split', 'rsplit', 'splitlines', 'expandtabs']);
+  defMethods(PyByteArray.prototype, bytearrayMethods);
+  Object.defineProperty(PyBytes.prototype, '$maketrans', { value: Object.assign(function (...a: unknown[]) { return (bytesMaketrans as any)(...a); }, { staticOf: bytesMaketrans }), writable: true });
   const fromhex: any = function (_cls: unknown, s: string) {
     const t = s.replace(/\s+/g, '');
     if (t.length % 2 || /[^0-9a-fA-F]/.test(t)) raiseError('ValueError', 'non-hexadecimal number found in fromhex() arg');
     const out = new Uint8Array(t.length / 2);
     for (let i = 0; i < out.length; i++) out[i] = parseInt(t.substr(i * 2, 2), 16);
-    return new PyBytes(out);
+    return _cls === types.bytearray ? new PyByteArray(out) : new PyBytes(out);
   };
-  Object.defineProperty(PyBytes.prototype, '$fromhex', { value: Object.assign(function (...a: unknown[]) { return fromhex(null, ...a); }, { classOf: fromhex }), writable: true });
+  Object.defineProperty(PyBytes.prototype, '$fromhex', { value: Object.assign(function (this: PyBytes, ...a: unknown[]) { return fromhex(this.mutable ? types.bytearray : null, ...a); }, { classOf: fromhex }), writable: true });
 
   defMethods(PyRange.prototype, {
     count(this: PyRange, x: unknown) { return ops.contains(this, x) ? 1 : 0; },

@@ -27,6 +27,31 @@ export class PyByteArray extends PyBytes {
   constructor(data: Uint8Array) { super(data, true); }
 }
 
+/** An int in range(256), as bytearray items must be. */
+export function byteValue(x: unknown): number {
+  if (typeof x === 'boolean') return x ? 1 : 0;
+  if ((typeof x === 'number' && !Number.isInteger(x)) || (typeof x !== 'number' && typeof x !== 'bigint' && typeof (x as any)?.$__index__ !== 'function')) {
+    raiseError('TypeError', `'${typeOf(x).pyName}' object cannot be interpreted as an integer`);
+  }
+  const n = typeof x === 'number' && Number.isInteger(x) ? x : typeof x === 'bigint' ? 256 : idx(x);
+  if (n < 0 || n > 255) raiseError('ValueError', 'byte must be in range(0, 256)');
+  return n;
+}
+
+/**
+ * Sets a bytearray's length to n and returns its new data: a view of the same buffer while it has
+ * room (growing doubles it), so appends are amortized O(1). Bytes past the old length are zero.
+ */
+export function bytearrayResize(b: PyBytes, n: number): Uint8Array {
+  const d = b.data;
+  let out: Uint8Array;
+  if (n <= d.length) out = d.subarray(0, n);
+  else if (d.byteOffset === 0 && n <= d.buffer.byteLength) { out = new Uint8Array(d.buffer, 0, n); out.fill(0, d.length); }
+  else { const buf = new Uint8Array(Math.max(n, d.length * 2, 16)); buf.set(d); out = buf.subarray(0, n); }
+  (b as { data: Uint8Array }).data = out;
+  return out;
+}
+
 /** bytes, or a bytearray when `mutable`: what slices and operators return, by their operand. */
 export function bytesLike(data: Uint8Array, mutable: boolean): PyBytes {
   return mutable ? new PyByteArray(data) : new PyBytes(data);

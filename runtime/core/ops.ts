@@ -4,7 +4,7 @@
 import { raiseError } from './exceptions.js';
 import { PyFloat, PyComplex, mkfloat, mkint, toBig, intToFloat, floatRepr, MAX_SAFE } from './numbers.js';
 import { typeOf, invoke, getObjectProto, types } from './objects.js';
-import { PyTuple, PyDict, PySet, PyFrozenSet, PyBytes, bytesLike, PyRange, PySlice, tuple, sliceIndices, idx, objectId, keyOf } from './containers.js';
+import { PyTuple, PyDict, PySet, PyFrozenSet, PyBytes, bytesLike, bytearrayResize, byteValue, PyRange, PySlice, tuple, sliceIndices, idx, objectId, keyOf } from './containers.js';
 import { strLen, strLenVersus, strIndex, strSlice, strCompare } from './strings.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -543,6 +543,20 @@ export function iop(op: string, a: any, b: any): any {
       return a;
     }
   }
+  if (a instanceof PyBytes && a.mutable && (op === '+' || op === '*')) {
+    // bytearray: in place, as Python does (an alias sees the change)
+    const n = a.data.length;
+    if (op === '+') {
+      if (!(b instanceof PyBytes)) raiseError('TypeError', `can't concat ${typeOf(b).pyName} to bytearray`);
+      const src = b.data.slice();
+      bytearrayResize(a, n + src.length).set(src, n);
+      return a;
+    }
+    const k = Math.max(0, repeatCount(b));
+    const d = bytearrayResize(a, n * k);
+    for (let i = 1; i < k; i++) d.copyWithin(i * n, 0, n);
+    return a;
+  }
   if (typeof a === 'function' && a.isEvent) {
     const handlers: unknown[] = a.handlers;
     if (op === '+') { handlers.push(b); return a; }
@@ -1051,9 +1065,8 @@ function setitemSlow(o: any, k: any, v: unknown): void {
   }
   if (o instanceof PyDict && (o as any).$__setitem__ === DICT_SETITEM) { o.set(k, v); return; }
   if (o instanceof PyBytes && o.mutable) {
-    const val = v as number;
-    if (typeof val !== 'number' || val < 0 || val > 255) raiseError('ValueError', 'byte must be in range(0, 256)');
-    o.data[seqIndex(k, o.data.length, 'bytearray')] = val;
+    if (k instanceof PySlice) { editBytearray(o, a => setSlice(a, k, bytearrayItems(v))); return; }
+    o.data[seqIndex(k, o.data.length, 'bytearray')] = byteValue(v);
     return;
   }
   if (o !== null && typeof o === 'object') {
@@ -1061,6 +1074,20 @@ function setitemSlow(o: any, k: any, v: unknown): void {
     if (typeof f === 'function') { invoke(f, o, [k, v]); return; }
   }
   raiseError('TypeError', `'${typeOf(o).pyName}' object does not support item assignment`);
+}
+
+/** The bytes a bytearray slice assignment stores: bytes-like, or an iterable of ints in range(256). */
+function bytearrayItems(v: unknown): number[] {
+  if (v instanceof PyBytes) return Array.from(v.data);
+  if (typeof v === 'string' || !isIterable(v)) raiseError('TypeError', 'can assign only bytes, buffers, or iterables of ints in range(0, 256)');
+  return toArray(v).map(byteValue);
+}
+
+/** Edits a bytearray as a list of ints (slice assignment and deletion), then stores the result. */
+function editBytearray(o: PyBytes, edit: (a: number[]) => void): void {
+  const a = Array.from(o.data);
+  edit(a);
+  bytearrayResize(o, a.length).set(a);
 }
 
 let DICT_SETITEM: unknown = null;
@@ -1093,6 +1120,10 @@ export function delitem(o: any, k: any): void {
       return;
     }
     o.splice(seqIndex(k, o.length, 'list assignment'), 1);
+    return;
+  }
+  if (o instanceof PyBytes && o.mutable) {
+    editBytearray(o, a => delitem(a, k));
     return;
   }
   if (o instanceof PyDict && (o as any).$__delitem__ === DICT_DELITEM) {

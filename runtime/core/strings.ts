@@ -105,7 +105,7 @@ function findIn(self: string, sub: unknown, start: unknown, end: unknown, last: 
 const WS = /\s/;
 function splitWs(s: string, max: number, fromRight: boolean): string[] {
   const parts = s.split(/\s+/).filter(Boolean);
-  if (max < 0 || parts.length <= max + 1) return parts;
+  if (max < 0 || parts.length <= max) return parts; // with max splits done, the rest keeps its far-end whitespace
   if (!fromRight) {
     const out: string[] = [];
     let rest = s.replace(/^\s+/, '');
