@@ -1,6 +1,6 @@
 // The json module: dumps/loads with Python's exact output format and error messages.
 import type { StdlibContext } from './context.js';
-import { raiseError } from '../runtime/core/exceptions.js';
+import { raiseError, captureStack } from '../runtime/core/exceptions.js';
 import { PyFloat, mkfloat, mkint, floatRepr } from '../runtime/core/numbers.js';
 import { PyTuple, PyDict } from '../runtime/core/containers.js';
 import { getattr, invoke, makeClass, types, construct, typeOf } from '../runtime/core/objects.js';
@@ -108,6 +108,7 @@ export function create(ctx: StdlibContext): Record<string, unknown> {
       const line = before.split('\n').length;
       const col = at - before.lastIndexOf('\n');
       const e = construct(decodeErr, [`${msg}: line ${line} column ${col} (char ${at})`]);
+      captureStack(e); // the traceback's .x frames come from this stack
       throw e;
     };
     const ws = () => { while (i < text.length && ' \t\n\r'.includes(text[i]!)) i++; };
