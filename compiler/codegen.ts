@@ -337,7 +337,7 @@ class Gen {
       this.definitions.push({ id, name: st.name, kind: st.kind === 'FunctionDef' ? 'def' : 'class', line: st.line, reads: [...this.defReads] });
       this.defReads = null;
       factories.push(this.strip(`function $def${id}() {\n${code}  return $rt.defined(${sym.jsName}, $m, ${id});\n}\n`));
-      body.push(this.strip(`  $def${id}();\n`));
+      body.push(this.strip(`  ${this.mark(st)}$def${id}();\n`)); // mapped: an error making a class has a <module> frame
     }
     const globals = [...scope.symbols.values()];
     let head = "'use strict';\n";
@@ -1004,7 +1004,9 @@ class Gen {
     }
     let value = `(${cell} = ${this.h('makeClass')}(${JSON.stringify(s.name)}, [${bases.join(', ')}], ${ns}, {module: ${JSON.stringify(this.moduleName)}, qualname: ${JSON.stringify(qual)}${meta ? ', metaclass: ' + this.expr(meta.value) : ''}${kwOpt}}))`;
     for (let i = s.decorators.length - 1; i >= 0; i--) value = this.callValue(this.expr(s.decorators[i]!), [value]);
-    out += `${pad}  ${this.storeName(s.name, s.nameRange, value)};\n${pad}}\n`;
+    // the class is made after its body: mapped to the class line again, so an error making it
+    // (a bad base, a metaclass's) has a frame there
+    out += `${pad}  ${this.mark(s)}${this.storeName(s.name, s.nameRange, value)};\n${pad}}\n`;
     return out;
   }
 

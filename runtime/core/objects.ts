@@ -182,11 +182,16 @@ export interface ClassOptions {
  * (name, bases, namespace dict) returns, as in Python: its __new__ and __init__ run, and
  * type.__new__ comes back here to build it.
  */
+const UNSUBCLASSABLE = ['str', 'int', 'float', 'complex', 'bytes', 'bytearray'];
+
 export function makeClass(name: string, bases: PyClass[], ns: any, opts: ClassOptions = {}): PyClass {
   const object = typeRegistry.object!;
   if (bases.length === 0) bases = [object];
   for (const b of bases) {
     if (typeof b !== 'function' || !(b as any).isClass) raiseError('TypeError', `bases must be types, not ${typeOf(b).pyName}`);
+    if (b === typeRegistry.bool) raiseError('TypeError', "type 'bool' is not an acceptable base type");
+    // their instances are JS primitives or fixed records the runtime's operators read directly
+    if (UNSUBCLASSABLE.some(t => b === typeRegistry[t])) raiseError('TypeError', `class ${name}: subclasses of '${b.pyName}' are not supported yet (str, int, float, complex, bytes and bytearray)`);
   }
   const given: any = opts.metaclass;
   const kw = opts.keywords && opts.keywords[0].length > 0 ? [new KwArgs(opts.keywords[0], opts.keywords[1])] : [];
