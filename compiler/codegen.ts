@@ -978,8 +978,22 @@ class Gen {
     const ns = this.id('ns');
     this.declareLocalTemp(cell);
     const saved = { scope: this.fc.scope, ns: this.fc.ns };
-    const bases = s.bases.map(b => this.expr(b));
+    // Python evaluates the bases and keywords before the body: any but a plain name goes into a
+    // variable first (the class is made after the body)
+    let early = '';
+    const before = (e: A.Expr): string => {
+      const code = this.expr(e);
+      if (e.kind === 'Name') return code;
+      const v = this.id('cb');
+      this.declareLocalTemp(v);
+      early += `${pad}  ${v} = ${code};\n`;
+      return v;
+    };
+    const bases = s.bases.map(before);
     const meta = s.keywords.find(k => k.arg === 'metaclass');
+    const metaCode = meta ? before(meta.value) : '';
+    const kws = s.keywords.filter(k => k.arg !== 'metaclass');
+    const kwCode = kws.map(k => before(k.value));
     this.fc.scope = scope;
     this.fc.ns = ns;
     const qual = this.qualName(s.name);
@@ -989,20 +1003,19 @@ class Gen {
     this.fc.scope = saved.scope;
     this.fc.ns = saved.ns;
     const doc = s.body[0]?.kind === 'ExprStmt' && s.body[0].value.kind === 'Str' ? `${pad}  ${ns}.$__doc__ = ${JSON.stringify(s.body[0].value.value)};\n` : '';
-    let out = `${pad}${m}{\n${pad}  const ${ns} = Object.create(null);\n${pad}  ${ns}.$__module__ = ${JSON.stringify(this.moduleName)}; ${ns}.$__qualname__ = ${JSON.stringify(qual)};\n${doc}${body}`;
+    let out = `${pad}${m}{\n${early}${pad}  const ${ns} = Object.create(null);\n${pad}  ${ns}.$__module__ = ${JSON.stringify(this.moduleName)}; ${ns}.$__qualname__ = ${JSON.stringify(qual)};\n${doc}${body}`;
     // the class statement's other keywords go to the metaclass and __init_subclass__
-    const kws = s.keywords.filter(k => k.arg !== 'metaclass');
     let kwOpt = '';
     if (kws.length) {
-      const named = kws.filter(k => k.arg !== null);
-      const names = named.map(k => JSON.stringify(k.arg)).join(', '), values = named.map(k => this.expr(k.value)).join(', ');
-      const spreads = kws.filter(k => k.arg === null).map(k => this.expr(k.value));
+      const named = kws.map((k, i) => [k, kwCode[i]!] as const).filter(([k]) => k.arg !== null);
+      const names = named.map(([k]) => JSON.stringify(k.arg)).join(', '), values = named.map(([, c]) => c).join(', ');
+      const spreads = kws.map((k, i) => [k, kwCode[i]!] as const).filter(([k]) => k.arg === null).map(([, c]) => c);
       if (spreads.length) {
         const tn = this.temp(), tv = this.temp();
         kwOpt = `, keywords: (${tn} = [${names}], ${tv} = [${values}], ${spreads.map(x => `${this.h('kwSpread')}(${tn}, ${tv}, ${x})`).join(', ')}, [${tn}, ${tv}])`;
       } else kwOpt = `, keywords: [[${names}], [${values}]]`;
     }
-    let value = `(${cell} = ${this.h('makeClass')}(${JSON.stringify(s.name)}, [${bases.join(', ')}], ${ns}, {module: ${JSON.stringify(this.moduleName)}, qualname: ${JSON.stringify(qual)}${meta ? ', metaclass: ' + this.expr(meta.value) : ''}${kwOpt}}))`;
+    let value = `(${cell} = ${this.h('makeClass')}(${JSON.stringify(s.name)}, [${bases.join(', ')}], ${ns}, {module: ${JSON.stringify(this.moduleName)}, qualname: ${JSON.stringify(qual)}${meta ? ', metaclass: ' + metaCode : ''}${kwOpt}}))`;
     for (let i = s.decorators.length - 1; i >= 0; i--) value = this.callValue(this.expr(s.decorators[i]!), [value]);
     // the class is made after its body: mapped to the class line again, so an error making it
     // (a bad base, a metaclass's) has a frame there
