@@ -1350,6 +1350,14 @@ class Gen {
     const parts: string[] = [];
     let left = this.expr(e.left);
     let leftNode: A.Expr | null = e.left;
+    // each middle operand goes to a temp before its comparison runs, so a left operand with
+    // effects is evaluated into one first (Python's left-to-right order)
+    if (!isAtom(left)) {
+      const t = this.temp();
+      parts.push(`((${t} = ${left}), true)`);
+      left = t;
+      leftNode = null;
+    }
     e.ops.forEach((op, i) => {
       const node = e.comparators[i]!;
       let right = this.expr(node);
@@ -1460,7 +1468,11 @@ class Gen {
         kwNames = tn; kwValues = tv;
       } else { kwNames = `[${names.join(', ')}]`; kwValues = `[${values.join(', ')}]`; }
     }
-    const argList = `[${args.join(', ')}]`;
+    let argList = `[${args.join(', ')}]`;
+    // a ** spread makes the keywords a prefix: the positional arguments go before it (Python's
+    // order), and so does the callee below
+    const spreadPre = kwPre !== '';
+    if (spreadPre && e.args.length) { const ta = this.temp(); kwPre = `${ta} = ${argList}, ${kwPre}`; argList = ta; }
     // method call o.m(...)
     if (e.func.kind === 'Attribute') {
       const o = this.simpleOrTemp(e.func.value);
@@ -1476,7 +1488,10 @@ class Gen {
       return `${m}(${oPre}${mt} = ${ot}.$${name}, ${pre}typeof ${mt} === 'function' ? ${mt}.call(${ot}${refs.map(r => ', ' + r).join('')}) : ${this.h('callAttr')}(${ot}, ${JSON.stringify(name)}, [${refs.join(', ')}]))`;
     }
     const f = this.expr(e.func);
-    if (hasKw) return `${m}(${kwPre}${this.h('callKw')}(${f}, ${argList}, ${kwNames}, ${kwValues}))`;
+    if (hasKw) {
+      if (spreadPre && !isAtom(f)) { const tf = this.temp(); return `${m}(${tf} = ${f}, ${kwPre}${this.h('callKw')}(${tf}, ${argList}, ${kwNames}, ${kwValues}))`; }
+      return `${m}(${kwPre}${this.h('callKw')}(${f}, ${argList}, ${kwNames}, ${kwValues}))`;
+    }
     if (hasStar) return `${m}${this.h('call')}(${f}, ${argList})`;
     // builtins and functions bound only by def/class are always JS functions: call directly
     if (e.func.kind === 'Name') {
