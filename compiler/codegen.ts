@@ -47,7 +47,7 @@ const HELPERS = ['add', 'sub', 'mul', 'truediv', 'floordiv', 'mod', 'pow', 'lshi
   'matmul', 'iop', 'neg', 'pos', 'invert', 'truthy', 'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'is', 'contains', 'getitem',
   'setitem', 'delitem', 'slice', 'lenVs', 'iter', 'toArray', 'unpack', 'rangeArg', 'tuple', 'dict', 'dictSpread', 'set', 'fmt', 'fstr',
   'call', 'callKw', 'callAttr', 'callAttrKw', 'kwSpread', 'fn', 'fnx', 'bindArgs', 'argError', 'getattr', 'attrLoad',
-  'setattr', 'delattr', 'makeClass', 'superOf', 'raise', 'caught', 'excMatch', 'excValue', 'assertFail', 'nameError',
+  'setattr', 'delattr', 'makeClass', 'superOf', 'raise', 'caught', 'excChain', 'excMatch', 'excValue', 'assertFail', 'nameError',
   'unboundLocal', 'checkBound', 'withEnter', 'withExit', 'yieldFrom', 'newNamespace', 'nsAssign', 'float', 'big', 'next',
   'isInt', 'isSafe', 'isArray', 'argsGiven', 'initResult'];
 
@@ -676,7 +676,10 @@ class Gen {
     let inner = `try {\n${this.block(s.body, ind + 1)}${ok ? `${ipad}${ok} = true;\n` : ''}${pad}}`;
     if (s.handlers.length) {
       const e = this.id('e');
-      inner += ` catch (${e}) {\n${ipad}${e} = ${this.h('caught')}(${e});\n`;
+      // inside another handler (this function's), what is caught here was raised while handling
+      // that one: its __context__
+      const outer = this.fc.excVars[this.fc.excVars.length - 1];
+      inner += ` catch (${e}) {\n${ipad}${e} = ${outer ? `${this.h('excChain')}(${e}, ${outer})` : `${this.h('caught')}(${e})`};\n${ipad}try {\n`;
       let first = true;
       let hasBare = false;
       for (const hd of s.handlers) {
@@ -698,7 +701,9 @@ class Gen {
       }
       if (!hasBare) inner += ` else throw ${e};\n`;
       else inner += '\n';
-      inner += `${pad}}`;
+      // what a handler raises gets the exception it handles as __context__
+      const x = this.id('x');
+      inner += `${ipad}} catch (${x}) { throw ${this.h('excChain')}(${x}, ${e}); }\n${pad}}`;
     }
     this.fc.assigned = new Set(before);
     if (ok) {

@@ -246,6 +246,20 @@ function excMatch(e: any, cls: any): boolean {
 /** The value an except clause binds. */
 function excValue(e: any): unknown { return e instanceof exceptions.Thrown ? e.value : e; }
 
+/**
+ * Implicit chaining: an exception raised while `handled` was being handled (out of its except
+ * block, or caught by a try inside it) gets it as `__context__`, unless it has one, and without
+ * making a cycle (Python cuts the link that would close one).
+ */
+function excChain(x: unknown, handled: any): any {
+  const p: any = exceptions.toPyExc(x);
+  if (p === handled || p instanceof exceptions.Thrown || p === null || typeof p !== 'object' || p.$__context__ != null) return p;
+  if (handled instanceof exceptions.Thrown || !exceptions.isException(p) || !exceptions.isException(handled)) return p;
+  for (let o = handled; o != null; o = o.$__context__) if (o.$__context__ === p) { o.$__context__ = null; break; }
+  p.$__context__ = handled;
+  return p;
+}
+
 /** Context managers: `with` enter/exit. */
 function withEnter(m: any): [unknown, any] {
   const exit = objects.getattr(m, '__exit__');
@@ -324,7 +338,7 @@ export const rt = {
   getattr: objects.getattr, attrLoad, setattr: setattrFast, delattr: objects.delattr, methodOrValue: objects.methodOrValue,
   makeClass: objects.makeClass, superOf: builtins.superOf, EventDecl: objects.EventDecl,
   // exceptions
-  raise: exceptions.raiseValue, caught, excMatch, excValue, assertFail, nameError, unboundDef, unboundLocal, checkBound,
+  raise: exceptions.raiseValue, caught, excChain, excMatch, excValue, assertFail, nameError, unboundDef, unboundLocal, checkBound,
   Thrown: exceptions.Thrown,
   withEnter, withExit, yieldFrom,
   // namespaces
