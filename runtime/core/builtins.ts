@@ -11,7 +11,7 @@ import { PyTuple, PyDict, PySet, PyFrozenSet, PyBytes, PyByteArray, PyRange, Ran
 import * as ops from './ops.js';
 import { bytesMethods, bytearrayMethods, maketrans as bytesMaketrans } from './bytes.js';
 import { repr, str, complexRepr } from './repr.js';
-import { formatValue, percentFormat, setFormatHost } from './format.js';
+import { formatValue, percentFormat, setFormatHost, asciiEscape } from './format.js';
 import { strMethods, strMaketrans } from './strings.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -1316,7 +1316,7 @@ export function makeBuiltins(): Record<string, unknown> {
     pow: (a: unknown, b: unknown, m?: unknown) => ops.pow(a, b, m),
     hash: (x: unknown) => ops.hash(x),
     repr: (x: unknown) => repr(x),
-    ascii: (x: unknown) => repr(x).replace(/[^\x00-\x7f]/gu, c => { const cp = c.codePointAt(0)!; return cp > 0xffff ? '\\U' + cp.toString(16).padStart(8, '0') : cp > 0xff ? '\\u' + cp.toString(16).padStart(4, '0') : '\\x' + cp.toString(16).padStart(2, '0'); }),
+    ascii: (x: unknown) => asciiEscape(repr(x)),
     isinstance: (x: unknown, c: unknown) => isinstance(x, c),
     issubclass: (x: unknown, c: unknown) => issubclass(x, c),
     hasattr: (o: unknown, n: unknown) => { if (typeof n !== 'string') raiseError('TypeError', 'hasattr(): attribute name must be string'); return getattrOr(o, n) !== undefined; },

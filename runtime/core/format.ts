@@ -247,8 +247,16 @@ export function strFormat(fmt: string, pos: unknown[], names: string[], values: 
     for (const part of name!.slice(first.length).match(/\.\w+|\[[^\]]*\]/g) ?? []) {
       v = part[0] === '.' ? host.getattr(v, part.slice(1)) : host.dictGet(v, /^\d+$/.test(part.slice(1, -1)) ? Number(part.slice(1, -1)) : part.slice(1, -1));
     }
-    if (conv === 'r') v = host.repr(v); else if (conv === 's') v = host.str(v);
+    if (conv === 'r') v = host.repr(v); else if (conv === 's') v = host.str(v); else if (conv === 'a') v = asciiEscape(host.repr(v));
     spec = (spec ?? '').replace(/\{([^{}]*)\}/g, (_x, n) => host.str(n === '' || /^\d+$/.test(n) ? positional(n) : values[names.indexOf(n)]));
     return formatValue(v, spec);
+  });
+}
+
+/** ascii(): a repr with every non-ASCII character escaped (\xhh, \uhhhh, \Uhhhhhhhh). */
+export function asciiEscape(r: string): string {
+  return r.replace(/[^\x00-\x7f]/gu, c => {
+    const cp = c.codePointAt(0)!;
+    return cp > 0xffff ? '\\U' + cp.toString(16).padStart(8, '0') : cp > 0xff ? '\\u' + cp.toString(16).padStart(4, '0') : '\\x' + cp.toString(16).padStart(2, '0');
   });
 }

@@ -258,7 +258,8 @@ export const strMethods: Record<string, (this: string, ...args: any[]) => unknow
   isidentifier() { return /^[\p{L}_][\p{L}\p{N}_]*$/u.test(this); },
   title() { return this.toLowerCase().replace(/(^|[^\p{L}'])(\p{L})|(?<=\p{L}')(\p{L})/gu, (m, a, b) => (b !== undefined ? a + b.toUpperCase() : m)).replace(/(^|[^\p{L}])(\p{L})/gu, (_m, a, b) => a + b.toUpperCase()); },
   capitalize() { const a = Array.from(this); return a.length ? a[0]!.toUpperCase() + a.slice(1).join('').toLowerCase() : ''; },
-  swapcase() { return Array.from(this, c => (c === c.toUpperCase() ? c.toLowerCase() : c.toUpperCase())).join(''); },
+  // upper and lower case swap; title-case and uncased characters stay (Python's rule)
+  swapcase() { return Array.from(this, c => (/\p{Lu}/u.test(c) ? c.toLowerCase() : /\p{Ll}/u.test(c) ? c.toUpperCase() : c)).join(''); },
   center(w: unknown, f: unknown = ' ') {
     const width = Number(getFormatHost().index(w)), fill = strArg(f, 'fill character');
     const n = strLen(this);
