@@ -289,7 +289,7 @@ function sysModule(): Record<string, unknown> {
     version: '3.11.0 (xlang 0.1.0)',
     version_info: rt.tuple([3, 11, 0, 'final', 0]),
     platform,
-    maxsize: Number.MAX_SAFE_INTEGER,
+    maxsize: 9223372036854775807n, // CPython's on 64-bit machines (an int past 2**53 is a bigint here)
     byteorder: 'little',
     path: [],
     modules: rt.dict(),
