@@ -336,6 +336,9 @@ function round(x: any, nd?: any): unknown {
   if (x !== null && typeof x === 'object' && !(x instanceof PyFloat) && typeof x.$__round__ === 'function') {
     return invoke(x.$__round__, x, nd === undefined ? [] : [nd]);
   }
+  if (typeof x !== 'number' && typeof x !== 'bigint' && typeof x !== 'boolean' && !(x instanceof PyFloat)) {
+    raiseError('TypeError', `type ${typeOf(x).pyName} doesn't define __round__ method`);
+  }
   if (nd === undefined || nd === null) {
     if (isInt(x) || typeof x === 'boolean') return toInt(x);
     const f = floatValue(x);
@@ -1164,7 +1167,13 @@ function installMethods(): void {
     is_integer(this: number) { return Number.isInteger(this.valueOf()); },
     as_integer_ratio(this: number) { return floatRatio(this.valueOf()); },
     hex(this: number) { return floatHex(this.valueOf()); },
-    __index__(this: number) { return this.valueOf(); },
+    // ints and floats share Number.prototype: a float has no __index__ (callers that find this
+    // method on a number get CPython's TypeError instead of looping)
+    __index__(this: number) {
+      const v = this.valueOf();
+      if (!Number.isInteger(v)) raiseError('TypeError', "'float' object cannot be interpreted as an integer");
+      return v;
+    },
     __int__(this: number) { return toInt(this.valueOf()); },
     __float__(this: number) { return toFloat(this.valueOf()); },
   };

@@ -153,7 +153,10 @@ export class PyRange {
 /** A slice bound or step as a bigint (int, bool or __index__). */
 function bigIdx(x: unknown): bigint {
   if (typeof x === 'bigint') return x;
-  if (typeof x === 'number' && Number.isInteger(x)) return BigInt(x);
+  if (typeof x === 'number') {
+    if (Number.isInteger(x)) return BigInt(x);
+    raiseError('TypeError', 'slice indices must be integers or None or have an __index__ method');
+  }
   if (typeof x === 'boolean') return x ? 1n : 0n;
   const f = (x as any)?.$__index__;
   if (typeof f === 'function') return bigIdx(invoke(f, x, []));
@@ -455,6 +458,7 @@ export function dictUpdate(d: PyDict, src: any): void {
   }
   let i = 0;
   for (const item of toArray(src)) {
+    if (item === null || (typeof item !== 'object' && typeof item !== 'string')) raiseError('TypeError', `cannot convert dictionary update sequence element #${i} to a sequence`);
     const pair = toArray(item);
     if (pair.length !== 2) raiseError('ValueError', `dictionary update sequence element #${i} has length ${pair.length}; 2 is required`);
     d.set(pair[0], pair[1]);
@@ -485,7 +489,10 @@ function clamp(i: number, len: number, lo: number, hi: number): number {
 
 /** An integer index from a Python value (int, bool, or __index__). */
 export function idx(x: unknown): number {
-  if (typeof x === 'number' && Number.isInteger(x)) return x;
+  if (typeof x === 'number') {
+    if (Number.isInteger(x)) return x;
+    raiseError('TypeError', 'slice indices must be integers or None or have an __index__ method');
+  }
   if (typeof x === 'boolean') return x ? 1 : 0;
   if (typeof x === 'bigint') return x > 0n ? Number.MAX_SAFE_INTEGER : -Number.MAX_SAFE_INTEGER;
   const f = (x as any)?.$__index__;

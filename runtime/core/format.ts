@@ -208,7 +208,7 @@ export function percentFormat(fmt: string, args: unknown): string {
       return formatValue(text, (flags.includes('-') ? '<' : '>') + (width ?? '') + (prec !== undefined ? '.' + prec : ''));
     }
     if (type === 'i' || type === 'u') type = 'd';
-    if (type === 'd' && typeof v !== 'number' && typeof v !== 'bigint' && typeof v !== 'boolean' && !(v instanceof PyFloat)) raiseError('TypeError', `%d format: a real number is required, not ${typeof v}`);
+    if (type === 'd' && typeof v !== 'number' && typeof v !== 'bigint' && typeof v !== 'boolean' && !(v instanceof PyFloat)) raiseError('TypeError', `%d format: a real number is required, not ${host.typeName(v)}`);
     if (type === 'd' && typeof v === 'number') v = Math.trunc(v);
     if (type === 'd' && v instanceof PyFloat) v = v.v;
     if (type === 'c') return typeof v === 'number' ? String.fromCodePoint(v) : String(v);
@@ -229,10 +229,11 @@ export function strFormat(fmt: string, pos: unknown[], names: string[], values: 
     }
     numbering = mode;
   };
+  let index = 0; // the last positional field's index, for the error
   const positional = (first: string) => {
-    if (first === '') { number('auto'); return pos[auto++]; }
+    if (first === '') { number('auto'); return pos[index = auto++]; }
     number('manual');
-    return pos[Number(first)];
+    return pos[index = Number(first)];
   };
   return fmt.replace(/\{\{|\}\}|\{([^{}]*(?:\{[^{}]*\}[^{}]*)*)\}|[{}]/g, (m, field: string | undefined, at: number) => {
     if (m === '{{') return '{';
@@ -243,7 +244,7 @@ export function strFormat(fmt: string, pos: unknown[], names: string[], values: 
     let [, name, conv, spec] = mm;
     const first = /^[^.[]*/.exec(name!)![0];
     let v: any = first === '' || /^\d+$/.test(first) ? positional(first) : lookup ? lookup(first) : values[names.indexOf(first)];
-    if (v === undefined) raiseError(first === '' || /^\d+$/.test(first) ? 'IndexError' : 'KeyError', first === '' || /^\d+$/.test(first) ? 'Replacement index out of range for positional args tuple' : `'${first}'`);
+    if (v === undefined) raiseError(first === '' || /^\d+$/.test(first) ? 'IndexError' : 'KeyError', first === '' || /^\d+$/.test(first) ? `Replacement index ${index} out of range for positional args tuple` : `'${first}'`);
     for (const part of name!.slice(first.length).match(/\.\w+|\[[^\]]*\]/g) ?? []) {
       v = part[0] === '.' ? host.getattr(v, part.slice(1)) : host.dictGet(v, /^\d+$/.test(part.slice(1, -1)) ? Number(part.slice(1, -1)) : part.slice(1, -1));
     }

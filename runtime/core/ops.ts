@@ -206,6 +206,8 @@ function mulSlow(a: any, b: any): any {
   if (kb === 0 && ka < 0) return mulSeq(a, b);
   const r = dunderBinary('*', a, b);
   if (r !== undefined) return r;
+  const isSeq = (x: unknown) => typeof x === 'string' || Array.isArray(x) || x instanceof PyTuple || x instanceof PyBytes;
+  if (isSeq(a) || isSeq(b)) raiseError('TypeError', `can't multiply sequence by non-int of type '${typeOf(isSeq(a) ? b : a).pyName}'`);
   binTypeError('*', a, b);
 }
 
@@ -1256,7 +1258,10 @@ function rangeIndexArg(k: unknown): number | bigint {
  * time is an OverflowError here (a bound the compiler sees is big makes an ordinary loop).
  */
 export function rangeArg(x: unknown): number {
-  if (typeof x === 'number' && Number.isInteger(x)) return x;
+  if (typeof x === 'number') {
+    if (Number.isInteger(x)) return x;
+    raiseError('TypeError', "'float' object cannot be interpreted as an integer");
+  }
   if (typeof x === 'boolean') return x ? 1 : 0;
   if (typeof x === 'bigint') raiseError('OverflowError', 'Python int too large to convert to C ssize_t');
   const f = (x as any)?.$__index__;

@@ -1,4 +1,5 @@
 // Interim str support (replaced by the full implementation).
+import { idx } from './containers.js';
 import { raiseError } from './exceptions.js';
 import { getFormatHost, strFormat } from './format.js';
 
@@ -21,12 +22,13 @@ export function strIndex(s: string, i: number): string {
   return a[j]!;
 }
 export function strSlice(s: string, start: unknown, stop: unknown, step: unknown): string {
-  const st = step == null ? 1 : Number(step);
+  // bounds are Python ints (or __index__): a float is a TypeError, not a truncated index
+  const st = step == null ? 1 : idx(step);
   if (st === 0) raiseError('ValueError', 'slice step cannot be zero');
   const astral = SURR.test(s);
   const a: string | string[] = astral ? Array.from(s) : s;
   const n = a.length;
-  const clamp = (v: unknown, d: number, lo: number, hi: number) => { if (v == null) return d; let x = Number(v); if (x < 0) { x += n; if (x < lo) x = lo; } else if (x > hi) x = hi; return x; };
+  const clamp = (v: unknown, d: number, lo: number, hi: number) => { if (v == null) return d; let x = typeof v === 'number' && (v | 0) === v ? v : idx(v); if (x < 0) { x += n; if (x < lo) x = lo; } else if (x > hi) x = hi; return x; };
   if (st === 1) {
     const b = clamp(start, 0, 0, n), e = clamp(stop, n, 0, n);
     if (e <= b) return '';
