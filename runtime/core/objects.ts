@@ -243,7 +243,7 @@ export function makeClass(name: string, bases: PyClass[], ns: any, opts: ClassOp
       const p = F.mro[i]!.prototype;
       if (p === objectProto) continue;
       for (const key of Object.getOwnPropertyNames(p)) {
-        if (key.charCodeAt(0) === 36 /* $ */) Object.defineProperty(parentProto, key, Object.getOwnPropertyDescriptor(p, key)!);
+        if (key.charCodeAt(0) === 36 /* $ */ || key.startsWith('__prop_') || key.startsWith('__desc_')) Object.defineProperty(parentProto, key, Object.getOwnPropertyDescriptor(p, key)!);
       }
     }
   }
@@ -262,6 +262,11 @@ export function makeClass(name: string, bases: PyClass[], ns: any, opts: ClassOp
       installAttr(F, key.slice(1), ns[key]);
     }
     if (ns.$__doc__ === undefined) F.doc = null;
+    // type.__new__ tells each attribute that wants to know its owner and name
+    for (const key of Object.keys(ns)) {
+      const v = ns[key];
+      if (key.charCodeAt(0) === 36 && v !== null && typeof v === 'object' && typeof v.$__set_name__ === 'function') invoke(v.$__set_name__, v, [F, key.slice(1)]);
+    }
   }
   // instances need the attribute-hook proxy only when the class overrides object's behaviour
   if (proto.$__getattr__ !== undefined || proto.$__setattr__ !== objectProto.$__setattr__ || proto.$__delattr__ !== objectProto.$__delattr__) {
@@ -324,9 +329,16 @@ export function installAttr(F: PyClass, name: string, value: any): void {
   if ((name === '__init__' || name === '__new__') && (F as any).refreshFast) (F as any).refreshFast();
 }
 
+/** An instance of a user class defining __get__ (builtin descriptor kinds have their own branches). */
+function isUserDescriptor(v: any): boolean {
+  return v !== null && typeof v === 'object' && typeof v.$__get__ === 'function' && !(v instanceof PyProperty) && !(v instanceof StaticMethod) && !(v instanceof ClassMethod) && !(v instanceof EventDecl);
+}
+
 function installAttr1(F: PyClass, name: string, value: any): void {
   const proto = F.prototype;
   const key = '$' + name;
+  // a redefinition here hides a base's property or descriptor from class-level reads too
+  for (const k of ['__prop_' + name, '__desc_' + name]) if (proto[k] != null) Object.defineProperty(proto, k, { value: null, configurable: true, writable: true });
   if (typeof value === 'function' && !value.isClass && !value.builtin && !value.isEvent) {
     Object.defineProperty(proto, key, { value: methodAdapter(value), writable: true, configurable: true, enumerable: false });
     // where the method lives, so it can travel by reference (class, name)
@@ -346,6 +358,21 @@ function installAttr1(F: PyClass, name: string, value: any): void {
       },
     });
     Object.defineProperty(proto, '__prop_' + name, { value: prop, configurable: true, writable: true });
+  } else if (isUserDescriptor(value)) {
+    // the descriptor protocol: a data descriptor (__set__ or __delete__) wins over the instance's
+    // own attribute; a plain one (__get__ only) is shadowed by it, which its setter creates
+    const desc = value;
+    const data = typeof desc.$__set__ === 'function' || typeof desc.$__delete__ === 'function';
+    Object.defineProperty(proto, key, {
+      configurable: true, enumerable: false,
+      get() { return invoke(desc.$__get__, desc, [this, typeOf(this)]); },
+      set(v: unknown) {
+        if (typeof desc.$__set__ === 'function') invoke(desc.$__set__, desc, [this, v]);
+        else if (data) raiseError('AttributeError', `'${typeOf(this).pyName}' object attribute '${name}' is read-only`);
+        else Object.defineProperty(this, key, { value: v, writable: true, configurable: true, enumerable: true });
+      },
+    });
+    Object.defineProperty(proto, '__desc_' + name, { value: desc, configurable: true, writable: true });
   } else if (value instanceof StaticMethod) {
     const raw = value.fn;
     const adapter = function (this: unknown, ...args: unknown[]) { return invoke(raw, undefined, args); };
@@ -619,6 +646,15 @@ function classGetattr(F: any, name: string): any {
   const key = '$' + name;
   const own = F[key];
   if (own !== undefined) return own;
+  // a property or descriptor read on the class: the property itself, __get__(None, cls) (before
+  // the prototype's accessor, which would run with the prototype as the instance)
+  const proto = F.prototype;
+  if (proto) {
+    const prop = proto['__prop_' + name];
+    if (prop) return prop;
+    const desc = proto['__desc_' + name];
+    if (desc) return invoke(desc.$__get__, desc, [null, F]);
+  }
   const v = F.prototype?.[key];
   if (v !== undefined) {
     if (typeof v === 'function') {
