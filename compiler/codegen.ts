@@ -841,7 +841,7 @@ class Gen {
     }
     const qual = this.qualName(s.name);
     this.twinText = null;
-    const fnExpr = this.functionExpr(s, scope, s.params, s.body, null, qual, s.name, implicitThis ? '$this' : null, selfName, s.line, s.endLine);
+    const fnExpr = this.functionExpr(s, scope, s.params, s.body, null, qual, s.name, implicitThis ? '$this' : null, selfName, s.nameRange.line, s.endLine);
     const twin = this.twinOf.get(s);
     if (twin !== undefined && this.twinText !== null) {
       const text = this.twinText;
@@ -1002,7 +1002,7 @@ class Gen {
     this.fc.scope = scope;
     this.fc.ns = ns;
     const qual = this.qualName(s.name);
-    this.fnStack.push({ name: s.name, line: s.line, endLine: s.endLine, reads: [] });
+    this.fnStack.push({ name: s.name, line: s.nameRange.line, endLine: s.endLine, reads: [] });
     const body = this.block(s.body, ind + 1);
     this.fnStack.pop();
     this.fc.scope = saved.scope;
