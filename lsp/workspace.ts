@@ -11,6 +11,9 @@ import { BUILTIN_NAMES, type Scope, type Sym } from '../compiler/scope.js';
 import { DocModel, childNodes, defOfNameRange, isModuleImportAlias, validDef } from './analysis.js';
 import { builtinDoc, STDLIB, TYPE_METHODS, type DocEntry } from './docs.js';
 
+
+/** The stdlib modules written in XLang (`stdlib/*.x` in the source tree, from src or dist). */
+const X_STDLIB_DIR = resolve(dirname(fileURLToPath(import.meta.url)), import.meta.url.endsWith('.ts') ? '../stdlib' : '../../stdlib');
 export type ModuleTarget =
   | { kind: 'file'; name: string; path: string }
   | { kind: 'package'; name: string; dir: string; init: string | null }
@@ -164,12 +167,14 @@ export class Workspace {
 
   stdlibModules(): string[] {
     const names = new Set(Object.keys(STDLIB).filter(n => !n.includes('.')));
-    try {
-      for (const f of readdirSync(this.stdlibDir)) {
-        const m = /^([a-z_][a-z0-9_]*)\.(js|ts)$/.exec(f);
-        if (m && m[1] !== 'context') names.add(m[1]!);
-      }
-    } catch { /* no stdlib folder */ }
+    for (const dir of [this.stdlibDir, X_STDLIB_DIR]) {
+      try {
+        for (const f of readdirSync(dir)) {
+          const m = /^([a-z_][a-z0-9_]*)\.(js|ts|x)$/.exec(f);
+          if (m && m[1] !== 'context') names.add(m[1]!);
+        }
+      } catch { /* no stdlib folder */ }
+    }
     return [...names].sort();
   }
 
@@ -197,6 +202,8 @@ export class Workspace {
         if (statSync(base).isDirectory()) return { kind: 'package', name, dir: base, init: existsSync(join(base, '__init__.x')) ? join(base, '__init__.x') : null };
       } catch { /* not there */ }
     }
+    // a stdlib module written in XLang is a file like the program's own (hover, go-to-definition)
+    if (level === 0 && parts.length === 1 && existsSync(join(X_STDLIB_DIR, name + '.x'))) return { kind: 'file', name, path: join(X_STDLIB_DIR, name + '.x') };
     if (level === 0 && (STDLIB[name] || this.stdlibModules().includes(name))) return { kind: 'stdlib', name };
     return null;
   }

@@ -743,7 +743,7 @@ export function initBuiltinTypes(): void {
   builtinType('list', listProto, function list(x?: unknown) { return x === undefined ? [] : ops.toArray(x); }, [], {
     nativeNew: listNew,
   });
-  builtinType('tuple', PyTuple.prototype, function tuple_(x?: unknown) { return x === undefined ? EMPTY_TUPLE : x instanceof PyTuple ? x : tuple(ops.toArray(x)); }, [], {
+  builtinType('tuple', PyTuple.prototype, function tuple_(x?: unknown) { return x === undefined ? EMPTY_TUPLE : x instanceof PyTuple && Object.getPrototypeOf(x) === PyTuple.prototype ? x : tuple(ops.toArray(x)); }, [], {
     nativeNew: (cls) => { const t: any = new PyTuple([]); Object.setPrototypeOf(t, cls.prototype); return t; },
   });
   // tuple.__new__(cls, iterable=()): a subclass's instance is a PyTuple with the subclass's

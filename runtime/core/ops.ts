@@ -459,6 +459,10 @@ function intOnly(op: string, a: any, b: any, f: (x: bigint, y: bigint) => bigint
   }
   if (a instanceof PySet && b instanceof PySet) return setOp(a, b, op);
   if (op === '|' && a instanceof PyDict && b instanceof PyDict) {
+    if (ownDictDunder(a, '$__or__') || ownDictDunder(b, '$__ror__')) {
+      const r = dunderBinary(op, a, b);
+      if (r !== undefined) return r;
+    }
     const d = new PyDict();
     for (const [k, v] of a.table.entries()) d.set(k, v);
     for (const [k, v] of b.table.entries()) d.set(k, v);
@@ -678,7 +682,7 @@ function eqSlow(a: any, b: any): boolean {
     return true;
   }
   if (a instanceof PyDict) {
-    if (!(b instanceof PyDict)) return userEq(a, b);
+    if (!(b instanceof PyDict) || ownDictDunder(a, '$__eq__') || ownDictDunder(b, '$__eq__')) return userEq(a, b);
     if (a.size !== b.size) return false;
     for (const [k, v] of a.table.entries()) {
       if (!b.has(k)) return false;
@@ -709,6 +713,13 @@ function eqSlow(a: any, b: any): boolean {
     return a.start === b.start && (a.length === 1 || a.step === b.step);
   }
   return userEq(a, b);
+}
+
+/** Whether x is an instance of a dict subclass that defines the dunder itself (Counter's __eq__). */
+function ownDictDunder(x: PyDict, key: string): boolean {
+  if (Object.getPrototypeOf(x) === PyDict.prototype) return false;
+  const f = (x as any)[key];
+  return typeof f === 'function' && f !== (PyDict.prototype as any)[key] && f !== (getObjectProto() as any)[key];
 }
 
 function userEq(a: any, b: any): boolean {

@@ -19,6 +19,8 @@ const require = createRequire(import.meta.url);
 /** The compiler this host loads (next to this file: dist/compiler, or compiler/ when run from source). */
 const COMPILER_DIR = resolve(dirname(new URL(import.meta.url).pathname), '../../compiler');
 const COMPILER_EXT = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+/** The stdlib modules written in XLang (`stdlib/*.x` in the source tree; dist holds no copy). */
+export const X_STDLIB = resolve(dirname(new URL(import.meta.url).pathname), COMPILER_EXT === '.ts' ? '../../stdlib' : '../../../stdlib');
 
 /** A compile error surfaced while loading a module (the CLI prints its diagnostics). */
 export class CompileError extends Error {
@@ -450,7 +452,8 @@ export class MainHost {
   /** Where `import name` from `fromDir` finds its code: a .x file, a package folder, or nothing (stdlib or missing). */
   private findModuleFile(parts: string[], fromDir: string): { file: string } | { pkgDir: string } | null {
     const rel = join(...parts);
-    for (const d of [fromDir, ...this.searchPath]) {
+    for (const d of [fromDir, ...this.searchPath, X_STDLIB]) {
+      if (d === X_STDLIB && parts.length !== 1) continue;
       const file = join(d, rel + '.x');
       if (existsSync(file)) return { file };
       const pkgDir = join(d, rel);
@@ -500,6 +503,7 @@ export class MainHost {
   }
 
   private stdlibModule(name: string): any {
+    // (a stdlib module written in XLang is found by findModuleFile, after the program's folders)
     if (!/^[a-z_][a-z0-9_]*$/.test(name)) return null;
     const file = join(this.stdlibDir, name + '.js');
     if (!existsSync(file)) return null;

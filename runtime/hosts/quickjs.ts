@@ -63,6 +63,8 @@ export const SANDBOX_BOUNDS = {
 const here = dirname(fileURLToPath(import.meta.url));
 /** dist/ (the worker and everything QuickJS loads are compiled JS, also when this file runs as .ts). */
 const DIST = import.meta.url.endsWith('.ts') ? resolve(here, '../../dist') : resolve(here, '../..');
+/** The stdlib modules written in XLang (the source tree's stdlib folder). */
+const X_STDLIB_DIR = import.meta.url.endsWith('.ts') ? resolve(here, '../../stdlib') : resolve(here, '../../../stdlib');
 const WORKER_FILE = join(DIST, 'runtime/hosts/quickjs.js');
 /** The pure stdlib modules the sandbox may import (sys has a sandbox implementation). */
 const SANDBOX_STDLIB = new Set(['math', 'json', 'random', 'string', 'struct', 'time']);
@@ -629,9 +631,13 @@ function findModule(run: RunState, name: string, fromDir: string): object {
     if (!existsSync(init)) return inside(pkg) ? { kind: 'package', file: pkg + '/' } : { kind: 'denied', message: `'${name}' is outside the program's folder` };
     target = init;
   }
+  // a stdlib module written in XLang is pure code: loaded like the program's own
+  const xStd = join(X_STDLIB_DIR, name + '.x');
+  const fromStdlib = !target && /^[a-z_][a-z0-9_]*$/.test(name) && existsSync(xStd);
+  if (fromStdlib) target = xStd;
   if (target) {
     // a link in the program's folder does not open the rest of the file system
-    if (!inside(target)) return { kind: 'denied', message: `module '${name}' is outside the program's folder` };
+    if (!fromStdlib && !inside(target)) return { kind: 'denied', message: `module '${name}' is outside the program's folder` };
     const source = readFileSync(target, 'utf8');
     const c = compileModule(target, source, name, run.req.cacheDir);
     if (!c.ok) {

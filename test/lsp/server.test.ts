@@ -232,7 +232,10 @@ describe('xlang lsp --stdio', () => {
     expect(helperItems).toEqual(expect.arrayContaining(['greet', 'Counter']));
     client.change(u, ++v, [{ range: { start: { line: 0, character: 0 }, end: { line: 1000, character: 0 } }, text }]);
     const mods = await typeAt({ line: text.split('\n').length - 1, character: 0 }, 'import ');
-    expect(mods).toEqual(expect.arrayContaining(['helper', 'math', 'json', 'os']));
+    expect(mods).toEqual(expect.arrayContaining(['helper', 'math', 'json', 'os', 'struct', 'collections', 'itertools']));
+    // a stdlib module written in XLang is analysed like the program's own files
+    client.change(u, ++v, [{ range: { start: { line: 0, character: 0 }, end: { line: 1000, character: 0 } }, text }]);
+    expect(await typeAt({ line: text.split('\n').length - 1, character: 0 }, 'from collections import ')).toEqual(expect.arrayContaining(['Counter', 'deque', 'namedtuple']));
     client.change(u, ++v, [{ range: { start: { line: 0, character: 0 }, end: { line: 1000, character: 0 } }, text }]);
     const fromItems = await typeAt({ line: text.split('\n').length - 1, character: 0 }, 'from helper import ');
     expect(fromItems).toEqual(expect.arrayContaining(['greet', 'Counter']));
