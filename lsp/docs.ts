@@ -297,6 +297,30 @@ printable: str | digits + letters + punctuation + whitespace.
 capwords(s, sep=None) | Capitalises each word of s.
 `),
   },
+  re: {
+    doc: "Regular expressions with Python's syntax and rules ((?P<name>...), \\A, \\Z, Unicode \\w \\d \\s \\b, code-point positions); conditional groups and possessive quantifiers are refused.",
+    members: table((n, p) => (n === 'error' || n === 'Pattern' || n === 'Match' ? 'class' : fn(n, p)), `
+error(msg) | Raised for an invalid pattern or template.
+Pattern | A compiled pattern: match, fullmatch, search, findall, finditer, sub, subn, split, pattern, flags, groups, groupindex.
+Match | A match: group, groups, groupdict, start, end, span, expand, string, re, pos, endpos, lastindex, lastgroup.
+compile(pattern, flags=0) | The compiled pattern (cached).
+search(pattern, string, flags=0) | The first match anywhere, or None.
+match(pattern, string, flags=0) | A match at the start, or None.
+fullmatch(pattern, string, flags=0) | A match of the whole string, or None.
+findall(pattern, string, flags=0) | Every match: strings, or tuples of groups.
+finditer(pattern, string, flags=0) | An iterator of Match objects.
+sub(pattern, repl, string, count=0, flags=0) | The string with matches replaced (repl: a template with \\1 and \\g<name>, or a function of the match).
+subn(pattern, repl, string, count=0, flags=0) | (new string, number of replacements).
+split(pattern, string, maxsplit=0, flags=0) | The pieces between matches, with the groups' texts.
+escape(pattern) | The text with regular-expression characters escaped.
+purge() | Empties the pattern cache.
+I: int | IGNORECASE.
+M: int | MULTILINE: ^ and $ at every line.
+S: int | DOTALL: . matches a newline.
+X: int | VERBOSE: whitespace and # comments in the pattern are ignored.
+A: int | ASCII: \\w, \\d, \\s and \\b match ASCII only.
+`),
+  },
   struct: {
     doc: "Packing values into bytes and back by a format string: a byte order ('@' native and aligned, the default; '=' native order; '<' little-endian; '>' or '!' big-endian) and items (x pad, c char, b/B, ?, h/H, i/I, l/L, q/Q, n/N, e/f/d floats, s/p strings, P), each with an optional count.",
     members: table((n, p) => (n === 'error' || n === 'Struct' ? 'class' : fn(n, p)), `

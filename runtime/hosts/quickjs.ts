@@ -67,7 +67,7 @@ const DIST = import.meta.url.endsWith('.ts') ? resolve(here, '../../dist') : res
 const X_STDLIB_DIR = import.meta.url.endsWith('.ts') ? resolve(here, '../../stdlib') : resolve(here, '../../../stdlib');
 const WORKER_FILE = join(DIST, 'runtime/hosts/quickjs.js');
 /** The pure stdlib modules the sandbox may import (sys has a sandbox implementation). */
-const SANDBOX_STDLIB = new Set(['math', 'json', 'random', 'string', 'struct', 'time']);
+const SANDBOX_STDLIB = new Set(['math', 'json', 'random', 're', 'string', 'struct', 'time']);
 /** Native stack the worker needs per byte of QuickJS stack (measured: ~2.2; with margin). */
 const NATIVE_PER_QJS_STACK = 4;
 /** WebAssembly pages (64 KiB) an instance needs besides the program's heap: 5 MB stack, data, the runtime. */
