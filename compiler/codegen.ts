@@ -130,6 +130,20 @@ const SHORT = 48;
 const and = (p: string, q: string) => (p && q ? `${p} && ${q}` : p || q);
 const isAtom = (code: string) => code.length <= SHORT && ATOM.test(code);
 const isName = (code: string) => code.length <= SHORT && NAME.test(code);
+/** An annotation's source form (`List[int]`, `Optional["Node"]`), for __annotations__. */
+function annotationText(e: A.Expr): string {
+  switch (e.kind) {
+    case 'Name': return e.id;
+    case 'Attribute': return `${annotationText(e.value)}.${e.attr}`;
+    case 'Subscript': return `${annotationText(e.value)}[${e.slice.kind === 'Tuple' ? e.slice.elts.map(annotationText).join(', ') : annotationText(e.slice)}]`;
+    case 'Tuple': case 'List': return `${e.kind === 'List' ? '[' : ''}${e.elts.map(annotationText).join(', ')}${e.kind === 'List' ? ']' : ''}`;
+    case 'Str': return JSON.stringify(e.value).replace(/^"|"$/g, "'");
+    case 'Const': return e.value === null ? 'None' : e.value === 'ellipsis' ? '...' : e.value ? 'True' : 'False';
+    case 'BinOp': return `${annotationText(e.left)} ${e.op} ${annotationText(e.right)}`;
+    case 'IntLit': return String(e.value);
+    default: return '...';
+  }
+}
 /** A dotted path of names (`a.b.$c`): read twice without effects. */
 const isPath = (code: string) => code.length <= SHORT && /^[\w$.]+$/.test(code);
 /** Trailing parameters that catch extra positional arguments in the 'quickjs' target. */
@@ -1008,7 +1022,17 @@ class Gen {
     this.fc.scope = saved.scope;
     this.fc.ns = saved.ns;
     const doc = s.body[0]?.kind === 'ExprStmt' && s.body[0].value.kind === 'Str' ? `${pad}  ${ns}.$__doc__ = ${JSON.stringify(s.body[0].value.value)};\n` : '';
-    let out = `${pad}${m}{\n${early}${pad}  const ${ns} = Object.create(null);\n${pad}  ${ns}.$__module__ = ${JSON.stringify(this.moduleName)}; ${ns}.$__qualname__ = ${JSON.stringify(qual)};\n${doc}${body}`;
+    // __annotations__ of the body's `name: T` lines, in order (dataclasses read it). Annotations
+    // are not evaluated in XLang: a builtin type name is the type itself, anything else its text.
+    const anns = s.body.filter((st): st is A.AnnAssign => st.kind === 'AnnAssign' && st.target.kind === 'Name');
+    let annCode = '';
+    if (anns.length) {
+      const d = this.id('an');
+      this.declareLocalTemp(d);
+      const value = (a: A.Expr) => (a.kind === 'Name' && bindingOf(a)?.kind === 'builtin' ? this.builtinRef(a.id) : JSON.stringify(a.kind === 'Str' ? a.value : annotationText(a)));
+      annCode = `${pad}  ${d} = ${this.h('dict')}(); ${anns.map(st => `${d}.set(${JSON.stringify((st.target as A.Name).id)}, ${value(st.annotation)})`).join('; ')}; ${ns}.$__annotations__ = ${d};\n`;
+    }
+    let out = `${pad}${m}{\n${early}${pad}  const ${ns} = Object.create(null);\n${pad}  ${ns}.$__module__ = ${JSON.stringify(this.moduleName)}; ${ns}.$__qualname__ = ${JSON.stringify(qual)};\n${doc}${annCode}${body}`;
     // the class statement's other keywords go to the metaclass and __init_subclass__
     let kwOpt = '';
     if (kws.length) {

@@ -326,7 +326,9 @@ export function installAttr(F: PyClass, name: string, value: any): void {
     else if (name === '__new__') value = new StaticMethod(value);
   }
   installAttr1(F, name, value);
-  if ((name === '__init__' || name === '__new__') && (F as any).refreshFast) (F as any).refreshFast();
+  // attribute hooks set after the class statement (dataclass(frozen=True)) proxy new instances too
+  if ((name === '__setattr__' || name === '__getattr__' || name === '__delattr__') && typeof value === 'function') F.hooks = true;
+  if ((name === '__init__' || name === '__new__' || F.hooks) && (F as any).refreshFast) (F as any).refreshFast();
 }
 
 /** An instance of a user class defining __get__ (builtin descriptor kinds have their own branches). */
