@@ -82,7 +82,7 @@ for (const f of readdirSync(programs).filter(f => f.endsWith('.x')).sort()) {
   ratios.js!.push(py.ms / js.ms); ratios.xlang!.push(py.ms / xl.ms);
   if (withQuickJS) {
     const q = best(process.execPath, [self, '--in-quickjs', port], 1);
-    const sb = best(process.execPath, [...nodeFlags, cli, 'run', '--sandbox', '--time-limit', '600000', src], 1);
+    const sb = best(process.execPath, [...nodeFlags, cli, 'run', '--sandbox', '--time-limit', '600000', '--memory-limit', '1024', src], 1);
     row.push(q.ms, sb.ms, py.ms / q.ms, py.ms / sb.ms);
     outs.push(['QuickJS', q.out], ['sandbox', sb.out]);
     ratios.qjs!.push(py.ms / q.ms); ratios.sandbox!.push(py.ms / sb.ms);
