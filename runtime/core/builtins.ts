@@ -481,6 +481,8 @@ function reversed(x: any): Iterable<unknown> {
       return (function* () { for (let i = n - 1; i >= 0; i--) yield ops.getitem(x, i); })();
     }
   }
+  const mr = ops.metaDunder(x, '$__reversed__');
+  if (mr) return ops.iter(invoke(mr, x, [])) as Iterable<unknown>;
   raiseError('TypeError', `'${typeOf(x).pyName}' object is not reversible`);
 }
 

@@ -683,6 +683,14 @@ function classGetattr(F: any, name: string): any {
   // attributes of the metaclass (`type` unless one was given), e.g. cls.mro()
   const meta = F.metaclass ?? typeRegistry.type;
   if (meta) {
+    // a metaclass property or descriptor gets the class as its instance
+    const mp = meta.prototype['__prop_' + name];
+    if (mp) {
+      if (mp.fget == null) raiseError('AttributeError', `property '${name}' of '${meta.pyName}' object has no getter`);
+      return invoke(mp.fget, undefined, [F]);
+    }
+    const md = meta.prototype['__desc_' + name];
+    if (md) return invoke(md.$__get__, md, [F, meta]);
     const mv = meta.prototype['$' + name];
     if (mv !== undefined) return typeof mv === 'function' ? methodOrValue(F, mv, name) : mv;
   }

@@ -860,6 +860,8 @@ export function contains(container: any, x: any): boolean {
     if (typeof x === 'number') return container.data.includes(x);
     if (x instanceof PyBytes) return bytesFind(container.data, x.data) >= 0;
   }
+  const mc = metaDunder(container, '$__contains__');
+  if (mc) return truthy(invoke(mc, container, [x]));
   if (container !== null && typeof container === 'object') {
     const f = container.$__contains__;
     if (typeof f === 'function') return truthy(invoke(f, container, [x]));
@@ -958,6 +960,8 @@ export function len(x: any): number {
       return r;
     }
   }
+  const ml = metaDunder(x, '$__len__');
+  if (ml) return Number(invoke(ml, x, []));
   raiseError('TypeError', `object of type '${typeOf(x).pyName}' has no len()`);
 }
 
@@ -1020,6 +1024,8 @@ function getitemSlow(o: any, k: any): any {
     if (typeof f === 'function') return invoke(f, o, [k]);
   }
   if (typeof o === 'function' && o.isClass) {
+    const mg = metaDunder(o, '$__getitem__');
+    if (mg) return invoke(mg, o, [k]);
     const cg = o.prototype.$__class_getitem__;
     if (typeof cg === 'function') return invoke(cg.classOf ?? cg, undefined, [o, k]);
     return o; // list[int] and friends in annotations: the generic alias is the class itself
@@ -1198,8 +1204,17 @@ function* getitemIter(o: any): Generator<unknown> {
 }
 
 /** A JS iterable for `for x in o`. Arrays, strings and JS generators are returned as they are. */
+/** A dunder a class object gets from its metaclass (`for m in Color`, `len(Color)`), else undefined. */
+export function metaDunder(o: any, key: string): any {
+  if (typeof o !== 'function' || !o.isClass || !o.metaclass) return undefined;
+  const f = o.metaclass.prototype[key];
+  return typeof f === 'function' ? f : undefined;
+}
+
 export function iter(o: any): Iterable<unknown> {
   if (Array.isArray(o) || typeof o === 'string') return o;
+  const mi = metaDunder(o, '$__iter__');
+  if (mi) { const it = invoke(mi, o, []); return it !== null && typeof it === 'object' && typeof it.next === 'function' && typeof it[Symbol.iterator] === 'function' ? it : new PyIterAdapter(it); }
   if (o !== null && typeof o === 'object') {
     const f = o.$__iter__;
     if (typeof f === 'function' && !(o instanceof PyDict && f === DICT_ITER)) {

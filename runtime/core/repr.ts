@@ -97,6 +97,10 @@ export function objectRepr(x: any): string {
 }
 
 function funcRepr(f: any): string {
+  if (f.isClass && f.metaclass) {
+    const mr = f.metaclass.prototype.$__repr__;
+    if (typeof mr === 'function' && mr !== getObjectProto().$__repr__ && !mr.builtinMethod) return invoke(mr, f, []);
+  }
   if (f.isClass) return `<class '${f.module === 'builtins' ? '' : f.module + '.'}${f.qualname}'>`;
   if (f.ownerType) return `<method '${f.pyName}' of '${f.ownerType}' objects>`;
   if (f.isBound && f.builtinMethod) return `<built-in method ${f.pyName} of ${typeOf(f.boundSelf).pyName} object at ${addrOf(f.boundSelf)}>`;
@@ -135,6 +139,10 @@ function dictRepr(d: PyDict): string {
 
 export function str(x: any): string {
   if (typeof x === 'string') return x;
+  if (typeof x === 'function' && x.isClass && x.metaclass) {
+    const ms = x.metaclass.prototype.$__str__;
+    if (typeof ms === 'function' && ms !== getObjectProto().$__str__ && !ms.builtinMethod) return invoke(ms, x, []);
+  }
   if (x !== null && typeof x === 'object' && !(x instanceof PyFloat) && !Array.isArray(x)) {
     const f = x.$__str__;
     if (typeof f === 'function' && f !== getObjectProto().$__str__) {
