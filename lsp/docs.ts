@@ -391,6 +391,53 @@ cantor | The cantor module.
 };
 
 /** Methods of builtin types, for completion and hover after `x.` when x's type is known. */
+/** The methods bytes and bytearray share, in table() form. */
+const BYTES_METHODS = `
+capitalize() | A copy with the first byte upper case and the rest lower case (ASCII).
+center(width, fillbyte=b' ') | Centred in width bytes.
+count(sub, start=0, end=None) | The number of non-overlapping occurrences of sub (bytes or an int).
+decode(encoding='utf-8', errors='strict') | The bytes decoded to a str.
+endswith(suffix, start=0, end=None) | True when the bytes end with suffix (or one of a tuple of them).
+expandtabs(tabsize=8) | A copy with tabs replaced by spaces.
+find(sub, start=0, end=None) | The lowest index of sub, or -1.
+fromhex(string) | Bytes from hexadecimal digits (spaces allowed).
+hex(sep=None, bytes_per_sep=1) | The bytes as hexadecimal digits, optionally grouped.
+index(sub, start=0, end=None) | Like find() but raises ValueError when sub is missing.
+isalnum() | True when every byte is an ASCII letter or digit.
+isalpha() | True when every byte is an ASCII letter.
+isascii() | True when every byte is below 128.
+isdigit() | True when every byte is an ASCII digit.
+islower() | True when there are lower-case ASCII letters and no upper-case ones.
+isspace() | True when every byte is ASCII whitespace.
+istitle() | True when the bytes are title-cased (ASCII).
+isupper() | True when there are upper-case ASCII letters and no lower-case ones.
+join(iterable) | The bytes-like items joined with these bytes between them.
+ljust(width, fillbyte=b' ') | Left-justified in width bytes.
+lower() | A copy with ASCII letters lower case.
+lstrip(chars=None) | A copy without leading ASCII whitespace (or bytes in chars).
+maketrans(from, to) | A 256-byte table for translate() mapping each byte of from to the one of to.
+partition(sep) | (before, sep, after) at the first sep.
+removeprefix(prefix) | A copy without prefix at the start.
+removesuffix(suffix) | A copy without suffix at the end.
+replace(old, new, count=-1) | A copy with occurrences of old replaced by new.
+rfind(sub, start=0, end=None) | The highest index of sub, or -1.
+rindex(sub, start=0, end=None) | Like rfind() but raises ValueError when sub is missing.
+rjust(width, fillbyte=b' ') | Right-justified in width bytes.
+rpartition(sep) | (before, sep, after) at the last sep.
+rsplit(sep=None, maxsplit=-1) | Splits from the right.
+rstrip(chars=None) | A copy without trailing ASCII whitespace (or bytes in chars).
+split(sep=None, maxsplit=-1) | The pieces between occurrences of sep (runs of ASCII whitespace when None).
+splitlines(keepends=False) | The lines.
+startswith(prefix, start=0, end=None) | True when the bytes start with prefix (or one of a tuple of them).
+strip(chars=None) | A copy without leading and trailing ASCII whitespace (or bytes in chars).
+swapcase() | A copy with ASCII case swapped.
+title() | A title-cased copy (ASCII).
+translate(table, delete=b'') | Maps each byte through table (None: unchanged) after dropping those in delete.
+upper() | A copy with ASCII letters upper case.
+zfill(width) | Padded on the left with b'0' to width bytes, after any sign.
+size() | XLang: the length (same as len()).
+`;
+
 export const TYPE_METHODS: Record<string, Map<string, DocEntry>> = {
   str: table(() => 'method', `
 capitalize() | A copy with its first character upper case and the rest lower case.
@@ -480,51 +527,8 @@ issuperset(other) | True when every item of other is in this set.
 isdisjoint(other) | True when no item is shared.
 size() | XLang: the number of items (same as len()).
 `),
-  bytes: table(() => 'method', `
-capitalize() | A copy with the first byte upper case and the rest lower case (ASCII).
-center(width, fillbyte=b' ') | Centred in width bytes.
-count(sub, start=0, end=None) | The number of non-overlapping occurrences of sub (bytes or an int).
-decode(encoding='utf-8', errors='strict') | The bytes decoded to a str.
-endswith(suffix, start=0, end=None) | True when the bytes end with suffix (or one of a tuple of them).
-expandtabs(tabsize=8) | A copy with tabs replaced by spaces.
-find(sub, start=0, end=None) | The lowest index of sub, or -1.
-fromhex(string) | Bytes from hexadecimal digits (spaces allowed).
-hex(sep=None, bytes_per_sep=1) | The bytes as hexadecimal digits, optionally grouped.
-index(sub, start=0, end=None) | Like find() but raises ValueError when sub is missing.
-isalnum() | True when every byte is an ASCII letter or digit.
-isalpha() | True when every byte is an ASCII letter.
-isascii() | True when every byte is below 128.
-isdigit() | True when every byte is an ASCII digit.
-islower() | True when there are lower-case ASCII letters and no upper-case ones.
-isspace() | True when every byte is ASCII whitespace.
-istitle() | True when the bytes are title-cased (ASCII).
-isupper() | True when there are upper-case ASCII letters and no lower-case ones.
-join(iterable) | The bytes-like items joined with these bytes between them.
-ljust(width, fillbyte=b' ') | Left-justified in width bytes.
-lower() | A copy with ASCII letters lower case.
-lstrip(chars=None) | A copy without leading ASCII whitespace (or bytes in chars).
-maketrans(from, to) | A 256-byte table for translate() mapping each byte of from to the one of to.
-partition(sep) | (before, sep, after) at the first sep.
-removeprefix(prefix) | A copy without prefix at the start.
-removesuffix(suffix) | A copy without suffix at the end.
-replace(old, new, count=-1) | A copy with occurrences of old replaced by new.
-rfind(sub, start=0, end=None) | The highest index of sub, or -1.
-rindex(sub, start=0, end=None) | Like rfind() but raises ValueError when sub is missing.
-rjust(width, fillbyte=b' ') | Right-justified in width bytes.
-rpartition(sep) | (before, sep, after) at the last sep.
-rsplit(sep=None, maxsplit=-1) | Splits from the right.
-rstrip(chars=None) | A copy without trailing ASCII whitespace (or bytes in chars).
-split(sep=None, maxsplit=-1) | The pieces between occurrences of sep (runs of ASCII whitespace when None).
-splitlines(keepends=False) | The lines.
-startswith(prefix, start=0, end=None) | True when the bytes start with prefix (or one of a tuple of them).
-strip(chars=None) | A copy without leading and trailing ASCII whitespace (or bytes in chars).
-swapcase() | A copy with ASCII case swapped.
-title() | A title-cased copy (ASCII).
-translate(table, delete=b'') | Maps each byte through table (None: unchanged) after dropping those in delete.
-upper() | A copy with ASCII letters upper case.
-zfill(width) | Padded on the left with b'0' to width bytes, after any sign.
-size() | XLang: the length (same as len()).
-`),
+  bytes: table(() => 'method', BYTES_METHODS),
+  // bytearray has every bytes method, and its own in-place ones
   bytearray: table(() => 'method', `
 append(x) | Adds the byte x (an int in range(256)) at the end.
 extend(iterable) | Adds the bytes of a bytes-like object or an iterable of ints.
@@ -534,50 +538,7 @@ remove(x) | Removes the first byte equal to x.
 clear() | Removes every byte.
 reverse() | Reverses the bytes in place.
 copy() | A new bytearray with the same bytes.
-capitalize() | A copy with the first byte upper case and the rest lower case (ASCII).
-center(width, fillbyte=b' ') | Centred in width bytes.
-count(sub, start=0, end=None) | The number of non-overlapping occurrences of sub (bytes or an int).
-decode(encoding='utf-8', errors='strict') | The bytes decoded to a str.
-endswith(suffix, start=0, end=None) | True when the bytes end with suffix (or one of a tuple of them).
-expandtabs(tabsize=8) | A copy with tabs replaced by spaces.
-find(sub, start=0, end=None) | The lowest index of sub, or -1.
-fromhex(string) | Bytes from hexadecimal digits (spaces allowed).
-hex(sep=None, bytes_per_sep=1) | The bytes as hexadecimal digits, optionally grouped.
-index(sub, start=0, end=None) | Like find() but raises ValueError when sub is missing.
-isalnum() | True when every byte is an ASCII letter or digit.
-isalpha() | True when every byte is an ASCII letter.
-isascii() | True when every byte is below 128.
-isdigit() | True when every byte is an ASCII digit.
-islower() | True when there are lower-case ASCII letters and no upper-case ones.
-isspace() | True when every byte is ASCII whitespace.
-istitle() | True when the bytes are title-cased (ASCII).
-isupper() | True when there are upper-case ASCII letters and no lower-case ones.
-join(iterable) | The bytes-like items joined with these bytes between them.
-ljust(width, fillbyte=b' ') | Left-justified in width bytes.
-lower() | A copy with ASCII letters lower case.
-lstrip(chars=None) | A copy without leading ASCII whitespace (or bytes in chars).
-maketrans(from, to) | A 256-byte table for translate() mapping each byte of from to the one of to.
-partition(sep) | (before, sep, after) at the first sep.
-removeprefix(prefix) | A copy without prefix at the start.
-removesuffix(suffix) | A copy without suffix at the end.
-replace(old, new, count=-1) | A copy with occurrences of old replaced by new.
-rfind(sub, start=0, end=None) | The highest index of sub, or -1.
-rindex(sub, start=0, end=None) | Like rfind() but raises ValueError when sub is missing.
-rjust(width, fillbyte=b' ') | Right-justified in width bytes.
-rpartition(sep) | (before, sep, after) at the last sep.
-rsplit(sep=None, maxsplit=-1) | Splits from the right.
-rstrip(chars=None) | A copy without trailing ASCII whitespace (or bytes in chars).
-split(sep=None, maxsplit=-1) | The pieces between occurrences of sep (runs of ASCII whitespace when None).
-splitlines(keepends=False) | The lines.
-startswith(prefix, start=0, end=None) | True when the bytes start with prefix (or one of a tuple of them).
-strip(chars=None) | A copy without leading and trailing ASCII whitespace (or bytes in chars).
-swapcase() | A copy with ASCII case swapped.
-title() | A title-cased copy (ASCII).
-translate(table, delete=b'') | Maps each byte through table (None: unchanged) after dropping those in delete.
-upper() | A copy with ASCII letters upper case.
-zfill(width) | Padded on the left with b'0' to width bytes, after any sign.
-size() | XLang: the length (same as len()).
-`),
+` + BYTES_METHODS),
   tuple: table(() => 'method', `
 index(x) | The index of the first item equal to x.
 count(x) | The number of items equal to x.
