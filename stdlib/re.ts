@@ -10,7 +10,7 @@
 // next one must start further on). Conditional groups and possessive quantifiers are refused.
 import type { StdlibContext } from './context.js';
 import { raiseError, captureStack } from '../runtime/core/exceptions.js';
-import { makeClass, nativeMethod, kwMap, typeOf, construct, types, invoke } from '../runtime/core/objects.js';
+import { makeClass, nativeMethod, kwMap, argsByName, typeOf, construct, types, invoke } from '../runtime/core/objects.js';
 import { PyDict, tuple } from '../runtime/core/containers.js';
 
 const I = 2, L = 4, M = 8, S = 16, U = 32, X = 64, A = 256;
@@ -357,25 +357,16 @@ export function create(ctx: StdlibContext): Record<string, unknown> {
     return out;
   };
 
-  const args = (a: unknown[], names: string[]): unknown[] => {
-    const { pos, kw } = kwMap(a);
-    for (const [k, v] of kw) {
-      const i = names.indexOf(k);
-      if (i < 0) raiseError('TypeError', `'${k}' is an invalid keyword argument`);
-      pos[i] = v;
-    }
-    return pos;
-  };
   const kwf = <T extends (...a: any[]) => unknown>(f: T): T => Object.assign(f, { kw: true });
   const method = (name: string, f: (this: any, ...a: any[]) => unknown) => { nativeMethod(Pattern.prototype, name, f); (Pattern.prototype['$' + name] as any).kw = true; };
-  method('match', function (...a) { const [s, p, e] = args(a, ['string', 'pos', 'endpos']); return first(this, s, p, e, 'match'); });
-  method('fullmatch', function (...a) { const [s, p, e] = args(a, ['string', 'pos', 'endpos']); return first(this, s, p, e, 'full'); });
-  method('search', function (...a) { const [s, p, e] = args(a, ['string', 'pos', 'endpos']); return first(this, s, p, e, 'search'); });
-  method('findall', function (...a) { const [s, p, e] = args(a, ['string', 'pos', 'endpos']); return findall(this, s, p, e); });
-  method('finditer', function (...a) { const [s, p, e] = args(a, ['string', 'pos', 'endpos']); return (function* (pat) { for (const st of scan(pat, s, p, e, 'search', false)) yield mkMatch(st); })(this); });
-  method('sub', function (...a) { const [r, s, n] = args(a, ['repl', 'string', 'count']); return subn(this, r, s, n)[0]; });
-  method('subn', function (...a) { const [r, s, n] = args(a, ['repl', 'string', 'count']); return tuple(subn(this, r, s, n)); });
-  method('split', function (...a) { const [s, n] = args(a, ['string', 'maxsplit']); return split(this, s, n); });
+  method('match', function (...a) { const [s, p, e] = argsByName(a, ['string', 'pos', 'endpos']); return first(this, s, p, e, 'match'); });
+  method('fullmatch', function (...a) { const [s, p, e] = argsByName(a, ['string', 'pos', 'endpos']); return first(this, s, p, e, 'full'); });
+  method('search', function (...a) { const [s, p, e] = argsByName(a, ['string', 'pos', 'endpos']); return first(this, s, p, e, 'search'); });
+  method('findall', function (...a) { const [s, p, e] = argsByName(a, ['string', 'pos', 'endpos']); return findall(this, s, p, e); });
+  method('finditer', function (...a) { const [s, p, e] = argsByName(a, ['string', 'pos', 'endpos']); return (function* (pat) { for (const st of scan(pat, s, p, e, 'search', false)) yield mkMatch(st); })(this); });
+  method('sub', function (...a) { const [r, s, n] = argsByName(a, ['repl', 'string', 'count']); return subn(this, r, s, n)[0]; });
+  method('subn', function (...a) { const [r, s, n] = argsByName(a, ['repl', 'string', 'count']); return tuple(subn(this, r, s, n)); });
+  method('split', function (...a) { const [s, n] = argsByName(a, ['string', 'maxsplit']); return split(this, s, n); });
   nativeMethod(Pattern.prototype, '__repr__', function (this: any) { const c = pc(this); return `re.compile(${ctx.rt.repr(c.source)}${c.flags & ~U ? ', ' + flagNames(c.flags) : ''})`; });
   Object.defineProperty(Pattern.prototype, '$pattern', { get(this: any) { return pc(this).source; } });
   Object.defineProperty(Pattern.prototype, '$flags', { get(this: any) { return pc(this).flags; } });
@@ -391,7 +382,7 @@ export function create(ctx: StdlibContext): Record<string, unknown> {
   }
 
   const withPattern = (names: string[], f: (pat: any, rest: unknown[]) => unknown) => kwf((...a: unknown[]) => {
-    const all = args(a, names);
+    const all = argsByName(a, names);
     const fi = names.indexOf('flags');
     return f(patternOf(all[0], fi >= 0 ? all[fi] : undefined), all.slice(1));
   });
@@ -401,7 +392,7 @@ export function create(ctx: StdlibContext): Record<string, unknown> {
     Pattern,
     Match,
     I, IGNORECASE: I, L, LOCALE: L, M, MULTILINE: M, S, DOTALL: S, U, UNICODE: U, X, VERBOSE: X, A, ASCII: A, NOFLAG: 0,
-    compile: kwf((...a: unknown[]) => { const [p, f] = args(a, ['pattern', 'flags']); return patternOf(p, f); }),
+    compile: kwf((...a: unknown[]) => { const [p, f] = argsByName(a, ['pattern', 'flags']); return patternOf(p, f); }),
     search: withPattern(['pattern', 'string', 'flags'], (pat, [s]) => first(pat, s, 0, null, 'search')),
     match: withPattern(['pattern', 'string', 'flags'], (pat, [s]) => first(pat, s, 0, null, 'match')),
     fullmatch: withPattern(['pattern', 'string', 'flags'], (pat, [s]) => first(pat, s, 0, null, 'full')),

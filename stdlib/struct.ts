@@ -5,7 +5,7 @@
 // alignment. Errors are struct.error with CPython's messages.
 import type { StdlibContext } from './context.js';
 import { raiseError, captureStack } from '../runtime/core/exceptions.js';
-import { makeClass, nativeMethod, kwMap, typeOf, construct, types } from '../runtime/core/objects.js';
+import { makeClass, nativeMethod, argsByName, typeOf, construct, types } from '../runtime/core/objects.js';
 import { PyBytes, PyTuple, tuple } from '../runtime/core/containers.js';
 import { PyFloat, mkfloat, mkint } from '../runtime/core/numbers.js';
 
@@ -212,20 +212,10 @@ export function create(_ctx: StdlibContext): Record<string, unknown> {
     },
   };
 
-  /** Keyword arguments the module functions take (offset, buffer). */
-  const named = (args: unknown[], names: string[]): unknown[] => {
-    const { pos, kw } = kwMap(args);
-    for (const [k, v] of kw) {
-      const i = names.indexOf(k);
-      if (i < 0) raiseError('TypeError', `'${k}' is an invalid keyword argument`);
-      pos[i] = v;
-    }
-    return pos;
-  };
 
   const Struct = makeClass('Struct', [], null, { module: 'struct' }) as any;
   Struct.nativeNew = (_c: unknown, args: unknown[]) => {
-    const [fmt] = named(args, ['format']);
+    const [fmt] = argsByName(args, ['format']);
     if (fmt === undefined) raiseError('TypeError', "Struct() missing required argument 'format' (pos 1)");
     const s = new Struct.Inst();
     Object.defineProperty(s, '__layout', { value: layout(fmt) });
@@ -237,7 +227,7 @@ export function create(_ctx: StdlibContext): Record<string, unknown> {
   nativeMethod(Struct.prototype, 'pack', function (this: any, ...v: unknown[]) { return ops.pack(L(this), v); });
   nativeMethod(Struct.prototype, 'pack_into', function (this: any, buf: unknown, offset: unknown, ...v: unknown[]) { return ops.pack_into(L(this), buf, offset, v); });
   nativeMethod(Struct.prototype, 'unpack', function (this: any, buf: unknown) { return ops.unpack(L(this), buf); });
-  nativeMethod(Struct.prototype, 'unpack_from', function (this: any, ...a: unknown[]) { const [b, o] = named(a, ['buffer', 'offset']); return ops.unpack_from(L(this), b, o); });
+  nativeMethod(Struct.prototype, 'unpack_from', function (this: any, ...a: unknown[]) { const [b, o] = argsByName(a, ['buffer', 'offset']); return ops.unpack_from(L(this), b, o); });
   nativeMethod(Struct.prototype, 'iter_unpack', function (this: any, buf: unknown) { return ops.iter_unpack(L(this), buf); });
   nativeMethod(Struct.prototype, '__repr__', function (this: any) { return `Struct(${JSON.stringify(L(this).format).replace(/^"|"$/g, "'")})`; });
 
@@ -249,7 +239,7 @@ export function create(_ctx: StdlibContext): Record<string, unknown> {
     pack: (fmt: unknown, ...v: unknown[]) => ops.pack(layout(fmt), v),
     pack_into: (fmt: unknown, buf: unknown, offset: unknown, ...v: unknown[]) => ops.pack_into(layout(fmt), buf, offset, v),
     unpack: (fmt: unknown, buf: unknown) => ops.unpack(layout(fmt), buf),
-    unpack_from: kwFn((fmt: unknown, ...a: unknown[]) => { const [b, o] = named(a, ['buffer', 'offset']); return ops.unpack_from(layout(fmt), b, o); }),
+    unpack_from: kwFn((fmt: unknown, ...a: unknown[]) => { const [b, o] = argsByName(a, ['buffer', 'offset']); return ops.unpack_from(layout(fmt), b, o); }),
     iter_unpack: (fmt: unknown, buf: unknown) => ops.iter_unpack(layout(fmt), buf),
   };
 }

@@ -53,6 +53,20 @@ export function kwMap(args: unknown[]): { pos: unknown[]; kw: Map<string, unknow
   return { pos, kw: m };
 }
 
+/**
+ * A native function's arguments as one positional list: each keyword goes to its name's place in
+ * `names` (`unpack_from(fmt, buf, offset=4)`); an unknown keyword is a TypeError.
+ */
+export function argsByName(args: unknown[], names: string[]): unknown[] {
+  const { pos, kw } = kwMap(args);
+  for (const [k, v] of kw) {
+    const i = names.indexOf(k);
+    if (i < 0) raiseError('TypeError', `'${k}' is an invalid keyword argument`);
+    pos[i] = v;
+  }
+  return pos;
+}
+
 /** Splits an argument array into positional arguments and the trailing KwArgs (if any). */
 export function splitKw(args: unknown[]): { pos: unknown[]; kw: KwArgs | null } {
   const last = args.length ? args[args.length - 1] : undefined;
