@@ -197,13 +197,13 @@ export function create(ctx: StdlibContext): Record<string, unknown> {
 
   // --- positions: code points (Python) and UTF-16 units (JS) ----------------------------------
   const astral = (s: string) => /[\uD800-\uDFFF]/.test(s);
-  const toUnits = (s: string, cp: number) => { if (!astral(s)) return cp; let u = 0; for (let k = 0; k < cp && u < s.length; k++) u += s.codePointAt(u)! > 0xffff ? 2 : 1; return u; };
-  const toCps = (s: string, u: number) => (astral(s) ? Array.from(s.slice(0, u)).length : u);
-  const cpLen = (s: string) => (astral(s) ? Array.from(s).length : s.length);
+  // (`wide`: the string has astral characters, tested once per search rather than per position)
+  const toUnits = (s: string, wide: boolean, cp: number) => { if (!wide) return cp; let u = 0; for (let k = 0; k < cp && u < s.length; k++) u += s.codePointAt(u)! > 0xffff ? 2 : 1; return u; };
+  const toCps = (s: string, wide: boolean, u: number) => (wide ? Array.from(s.slice(0, u)).length : u);
 
   // --- Match -----------------------------------------------------------------------------------
   const Match = makeClass('Match', [], null, { module: 're' }) as any;
-  interface MatchState { m: RegExpExecArray; c: Compiled; string: string; pos: number; endpos: number; pattern: any }
+  interface MatchState { m: RegExpExecArray; c: Compiled; string: string; wide: boolean; pos: number; endpos: number; pattern: any }
   const ms = (x: any): MatchState => x.__m;
   const mkMatch = (st: MatchState) => { const o = new Match.Inst(); Object.defineProperty(o, '__m', { value: st }); return o; };
   const groupIndex = (st: MatchState, g: unknown): number => {
@@ -215,7 +215,7 @@ export function create(ctx: StdlibContext): Record<string, unknown> {
   const groupValue = (st: MatchState, n: number, dflt: unknown = null): unknown => st.m[n] ?? dflt;
   const span = (st: MatchState, n: number): [number, number] => {
     const ix = st.m.indices![n];
-    return ix ? [toCps(st.string, ix[0]), toCps(st.string, ix[1])] : [-1, -1];
+    return ix ? [toCps(st.string, st.wide, ix[0]), toCps(st.string, st.wide, ix[1])] : [-1, -1];
   };
   nativeMethod(Match.prototype, 'group', function (this: any, ...gs: unknown[]) {
     const st = ms(this);
@@ -289,13 +289,14 @@ export function create(ctx: StdlibContext): Record<string, unknown> {
   function* scan(pat: any, string: unknown, pos: unknown, endpos: unknown, mode: 'search' | 'match' | 'full', once: boolean): Generator<MatchState> {
     if (typeof string !== 'string') raiseError('TypeError', `expected string or bytes-like object, got '${tname(string)}'`);
     const c = pc(pat), s = string as string;
-    const n = cpLen(s);
+    const wide = astral(s);
+    const n = wide ? Array.from(s).length : s.length;
     let p0 = pos === undefined || pos === null ? 0 : Number(pos), e0 = endpos === undefined || endpos === null ? n : Number(endpos);
     p0 = Math.max(0, Math.min(p0, n)); e0 = Math.max(p0, Math.min(e0, n));
-    const hay = e0 < n ? s.slice(0, toUnits(s, e0)) : s;
+    const hay = e0 < n ? s.slice(0, toUnits(s, wide, e0)) : s;
     let rx = c.rx;
     if (mode !== 'search') rx = new RegExp(mode === 'full' ? `(?:${rx.source})(?![\\s\\S])` : rx.source, rx.flags.replace('g', '') + 'y');
-    let at = toUnits(s, p0), mustAdvance = false;
+    let at = toUnits(s, wide, p0), mustAdvance = false;
     while (at <= hay.length) {
       rx.lastIndex = at;
       let m = rx.exec(hay);
@@ -305,7 +306,7 @@ export function create(ctx: StdlibContext): Record<string, unknown> {
         m = rx.exec(hay);
       }
       if (!m) return;
-      yield { m, c, string: s, pos: p0, endpos: e0, pattern: pat };
+      yield { m, c, string: s, wide, pos: p0, endpos: e0, pattern: pat };
       if (once) return;
       const end = m.index + m[0].length;
       mustAdvance = m[0] === '';
